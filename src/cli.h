@@ -1,0 +1,86 @@
+/*
+ * The command table.  Each command lives in its own cmd_*.c and exports one
+ * `struct pp_command`; main.c lists them.  Options are declared once, with
+ * their help text, so `--help` and the parser cannot disagree.
+ */
+#ifndef PCIPASS_CLI_H
+#define PCIPASS_CLI_H
+
+#include "pcipass.h"
+
+/* Every option pcipass knows; a command names the ones it accepts. */
+enum pp_optkey {
+	OPT_END = 0,
+	OPT_JSON,
+	OPT_NUMERIC,
+	OPT_TREE,
+	OPT_SLOT,
+	OPT_ID,
+	OPT_ALL,
+	OPT_DRY_RUN,
+	OPT_FORCE,
+	OPT_DRIVER,
+	OPT_GROUP,
+	OPT_METHOD,
+	OPT_OUTPUT,
+	OPT_LIBVIRT_XML,
+	OPT_QEMU_ARGS,
+	/* global options, accepted by every command */
+	GOPT_SYSROOT,
+	GOPT_VERBOSE,
+	GOPT_HELP,
+	GOPT_VERSION,
+};
+
+struct pp_opt {
+	enum pp_optkey key;
+	const char *long_name;
+	int short_name;		/* 0 when none */
+	const char *arg_name;	/* NULL when the option takes no argument */
+	const char *help;
+};
+
+/* What the options said, for the command to act on. */
+struct pp_ctx {
+	const char *sysroot;		/* NULL means "/" */
+	struct pp_root root;
+	bool json;
+	int numeric;			/* -n counts */
+	bool tree;
+	const char *slot_selector;	/* -s */
+	const char *id_selector;	/* -d */
+	bool all;
+	bool dry_run;
+	bool force;
+	const char *driver;
+	bool group;
+	const char *method;
+	const char *output;
+	bool libvirt_xml;
+	bool qemu_args;
+};
+
+struct pp_command {
+	const char *name;
+	const char *args;		/* "BDF..." for the synopsis */
+	const char *summary;
+	const struct pp_opt *opts;	/* ends with key OPT_END */
+	int min_args, max_args;		/* max -1: unlimited */
+	int (*run)(struct pp_ctx *ctx, int argc, char **argv);
+};
+
+/* Open ctx->sysroot (or "/") and build the model; NULL after an error message. */
+struct pp_model *ctx_model(struct pp_ctx *ctx);
+void ctx_release(struct pp_ctx *ctx, struct pp_model *m);
+
+/*
+ * Resolve the BDFs a user typed to functions of the model, in order, with
+ * duplicates merged.  Returns 0, or PP_EXIT_ERROR after saying which
+ * argument is malformed or absent.
+ */
+int ctx_functions(const struct pp_model *m, int argc, char **argv,
+		  struct pp_function ***out, size_t *n);
+
+extern const struct pp_command cmd_list;
+
+#endif

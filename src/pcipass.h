@@ -1,0 +1,291 @@
+/*
+ * pcipass - PCI passthrough triage
+ *
+ * The one header every module shares: the topology model that is built once
+ * per run (model.c), the rooted sysfs access every path goes through
+ * (sysroot.c), and the small helpers for errors and memory (util.c).
+ */
+#ifndef PCIPASS_H
+#define PCIPASS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define PCIPASS_JSON_SCHEMA 1
+
+/* Exit statuses: the contract scripts rely on (design.md section 4). */
+enum {
+	PP_EXIT_OK = 0,		/* assignable / success */
+	PP_EXIT_BLOCKED = 1,	/* blockers found, or a mutation refused */
+	PP_EXIT_ERROR = 2,	/* usage or runtime error */
+};
+
+/* ---- util.c ---------------------------------------------------------- */
+
+extern const char *pp_progname;
+extern int pp_verbose;
+
+void pp_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "pcipass: <what>: <why>" on stderr; returns PP_EXIT_ERROR for "return pp_error(...)". */
+int pp_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A usage error: the message, then "Try 'pcipass --help'.". */
+int pp_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable list of strings (reset methods, interfaces, BDFs). */
+struct pp_strv {
+	char **v;
+	size_t n, cap;
+};
+void strv_push(struct pp_strv *sv, const char *s);
+bool strv_contains(const struct pp_strv *sv, const char *s);
+void strv_free(struct pp_strv *sv);
+char *strv_join(const struct pp_strv *sv, const char *sep);
+
+/* ---- bdf.c: addresses ------------------------------------------------ */
+
+/* "dddd:bb:dd.f" plus NUL */
+#define PP_BDF_LEN 13
+
+struct pp_bdf {
+	unsigned int domain, bus, dev, fn;
+};
+
+/* Strict "dddd:bb:dd.f" as sysfs spells it (the domain may have more hex digits). */
+bool bdf_parse_sysfs(const char *s, struct pp_bdf *out);
+/* What a user may type: "dddd:bb:dd.f" or "bb:dd.f" (domain 0). Returns false on anything else. */
+bool bdf_parse_user(const char *s, struct pp_bdf *out);
+void bdf_format(const struct pp_bdf *b, char out[PP_BDF_LEN + 8]);
+int bdf_compare(const struct pp_bdf *a, const struct pp_bdf *b);
+
+/* ---- sysroot.c: every filesystem access goes through here ------------ */
+
+/*
+ * All reads are relative to the root ("/" or a snapshot).  Relative paths
+ * are joined under it; symlinks are resolved by hand, component by
+ * component, so that a link leaving the root is refused instead of followed.
+ */
+struct pp_root {
+	char *dir;		/* absolute, no trailing slash ("" means "/") */
+	bool live;		/* the running host, not a snapshot */
+	bool dry_run;		/* mutations print instead of write */
+	int fd;			/* O_PATH of dir */
+};
+
+int root_open(struct pp_root *r, const char *dir);
+void root_close(struct pp_root *r);
+/* Absolute host path for a path under the root (for libpci, messages). */
+char *root_path(const struct pp_root *r, const char *rel);
+
+/*
+ * Read a small attribute file.  Returns the number of bytes read with the
+ * trailing newline stripped, or -1 (errno set) when missing or unreadable.
+ * Refuses files larger than bufsize-1 with EFBIG.
+ */
+ssize_t root_read_attr(const struct pp_root *r, const char *rel, char *buf, size_t bufsize);
+/* Read a whole file up to max bytes into a malloc'd NUL-terminated buffer. */
+char *root_read_file(const struct pp_root *r, const char *rel, size_t max, size_t *len);
+/* Parse an attribute holding one integer (0x-prefixed hex allowed). */
+bool root_read_long(const struct pp_root *r, const char *rel, long long *out);
+bool root_exists(const struct pp_root *r, const char *rel);
+bool root_is_dir(const struct pp_root *r, const char *rel);
+/*
+ * Resolve a path that may contain symlinks, without leaving the root.
+ * Returns the canonical path relative to the root (no leading slash), or
+ * NULL with errno (ENOENT dangling, EXDEV escapes the root, ELOOP loops).
+ */
+char *root_resolve(const struct pp_root *r, const char *rel);
+/* Last component of where a symlink points ("../../e1000e" -> "e1000e"). */
+char *root_link_basename(const struct pp_root *r, const char *rel);
+/* Directory entries (no "." and ".."), sorted.  false when not a directory. */
+bool root_list_dir(const struct pp_root *r, const char *rel, struct pp_strv *out);
+
+/*
+ * The only function that writes to sysfs.  In dry-run mode, or with -v,
+ * it prints "write <rel> <- <value>"; in dry-run mode it stops there.
+ */
+int root_write_attr(const struct pp_root *r, const char *rel, const char *value);
+
+/* Names that may become part of a path: driver names, interface names. */
+bool valid_driver_name(const char *s);
+
+/* ---- model.c: the topology, built once ------------------------------- */
+
+enum pp_bar_kind { PP_BAR_IO, PP_BAR_MEM, PP_BAR_MEM_PREFETCH };
+
+struct pp_bar {
+	int index;		/* line of the resource file: 0-5 BARs, 6 ROM, 7-12 IOV */
+	uint64_t start, end;	/* inclusive, as the kernel prints them */
+	uint64_t flags;
+	enum pp_bar_kind kind;
+};
+
+/* PCIe Device/Port type, or PP_PORT_CONVENTIONAL when there is no PCIe cap. */
+enum pp_port {
+	PP_PORT_UNKNOWN = -2,	/* config space not readable */
+	PP_PORT_CONVENTIONAL = -1,
+	PP_PORT_ENDPOINT = 0x0,
+	PP_PORT_LEGACY_ENDPOINT = 0x1,
+	PP_PORT_ROOT_PORT = 0x4,
+	PP_PORT_UPSTREAM = 0x5,
+	PP_PORT_DOWNSTREAM = 0x6,
+	PP_PORT_PCIE_TO_PCI = 0x7,
+	PP_PORT_PCI_TO_PCIE = 0x8,
+	PP_PORT_RC_INTEGRATED = 0x9,
+	PP_PORT_RC_EVENT_COLLECTOR = 0xa,
+};
+
+/* A tri-state for facts that may be invisible (non-root, broken file). */
+enum pp_tri { PP_UNKNOWN = -1, PP_NO = 0, PP_YES = 1 };
+
+struct pp_netif {
+	char *name;
+	char *operstate;	/* "up", "down", ... or NULL */
+	bool up;		/* IFF_UP in flags, or operstate up */
+	bool has_address;	/* an IPv6 address in /proc/net/if_inet6 */
+};
+
+struct pp_blockdev {
+	char *name;
+	bool mounted;		/* it or a partition appears in /proc/mounts */
+	bool has_holders;	/* dm, md, ... sit on top of it */
+};
+
+struct pp_function {
+	struct pp_bdf addr;
+	char bdf[PP_BDF_LEN + 8];	/* "0000:00:1f.2" */
+	char *sysfs_dir;		/* canonical path under the root: "sys/devices/pci0000:00/..." */
+
+	int vendor_id, device_id;	/* -1 when unreadable */
+	int subsys_vendor_id, subsys_device_id;
+	long class_code;		/* 24-bit class/subclass/prog-if, -1 unknown */
+	int revision;
+	char *vendor_name, *device_name, *class_name;
+
+	int header_type;		/* low 7 bits; -1 unknown */
+	bool multifunction;		/* header type bit 7 */
+	enum pp_port port;
+	enum pp_tri is_pcie;		/* from the PCIe cap, or sysfs link attributes when limited */
+
+	/* config space as read: 64 bytes means not root */
+	size_t config_len;
+	bool config_limited;
+
+	/* reset capabilities from config space (PP_UNKNOWN when limited) */
+	enum pp_tri has_flr;		/* PCIe DevCap FLR */
+	enum pp_tri has_af_flr;		/* AF cap with TP and FLR */
+	enum pp_tri has_pm;		/* PM capability present */
+	enum pp_tri pm_no_soft_reset;	/* PMCSR NoSoftRst */
+	enum pp_tri has_acs;		/* ACS extended capability */
+	unsigned int acs_ctrl;		/* ACS control register when has_acs */
+	bool has_sriov_cap;
+
+	/* bridges: bus range from config (or sysfs), -1 unknown */
+	int secondary_bus, subordinate_bus;
+
+	char *driver;			/* NULL when unbound */
+	char *driver_override;		/* NULL when absent or "(null)" */
+	bool has_driver_override_attr;
+	int iommu_group;		/* -1 when none */
+	struct pp_strv reset_methods;	/* contents of reset_method */
+	bool has_reset_method_attr;
+	bool has_reset_attr;		/* the "reset" file exists */
+	int boot_vga;			/* -1 when absent */
+	int numa_node;
+
+	struct pp_bar *bars;
+	size_t n_bars;
+
+	/* topology: pointers into model->functions */
+	struct pp_function *parent;	/* bridge above it in sysfs; NULL on a root bus */
+	struct pp_function **children;
+	size_t n_children;
+	/* the PCIe-to-PCI bridge whose requester ID this function's DMA carries */
+	struct pp_function *alias_bridge;
+	struct pp_function *physfn;	/* SR-IOV PF of a VF */
+	struct pp_function **virtfns;
+	size_t n_virtfns;
+	char *slot_name;		/* /sys/bus/pci/slots/<name> of this device */
+
+	/* host use */
+	struct pp_netif *netifs;
+	size_t n_netifs;
+	struct pp_blockdev *blockdevs;
+	size_t n_blockdevs;
+	struct pp_strv framebuffers;	/* fb0 ... */
+
+	/* what pcipass itself moved (from /run/pcipass state), NULL if nothing */
+	char *moved_from_driver;
+
+	/* attributes we could not read, for the evidence and for errors */
+	struct pp_strv unreadable;
+
+	void *pdev;			/* libpci's struct pci_dev, for selectors */
+};
+
+struct pp_group {
+	int id;
+	struct pp_function **members;
+	size_t n_members;
+};
+
+enum pp_vendor { PP_CPU_UNKNOWN, PP_CPU_INTEL, PP_CPU_AMD };
+
+struct pp_host {
+	char *kernel_release;
+	char *cmdline;
+	bool iommu_enabled;		/* at least one IOMMU group */
+	enum pp_tri intremap;		/* interrupt remapping available */
+	char *intremap_evidence;
+	enum pp_tri allow_unsafe_interrupts;
+	enum pp_vendor iommu_vendor;	/* which IOMMU units sysfs shows */
+	enum pp_vendor cpu_vendor;
+	bool config_limited;		/* any function with 64-byte config */
+	unsigned long page_size;
+	bool has_vfio_pci_driver;	/* sys/bus/pci/drivers/vfio-pci */
+};
+
+struct pp_model {
+	struct pp_root *root;
+	struct pp_host host;
+	struct pp_function *functions;	/* sorted by address */
+	size_t n_functions;
+	struct pp_group *groups;	/* sorted by id */
+	size_t n_groups;
+	struct pci_access *pacc;	/* kept for name lookups and selectors */
+	struct pp_strv problems;	/* non-fatal: what could not be read */
+};
+
+struct pp_model_opts {
+	int numeric;			/* 0 names, 1 -n numbers, 2 -nn both */
+};
+
+/* Build the model; NULL after printing "pcipass: <what>: <why>" when the root is unusable. */
+struct pp_model *model_build(struct pp_root *root, const struct pp_model_opts *opts);
+void model_free(struct pp_model *m);
+struct pp_function *model_find(const struct pp_model *m, const struct pp_bdf *addr);
+const struct pp_group *model_group(const struct pp_model *m, int id);
+/* Functions on the bus below bridge (its whole subtree): what a bus reset hits. */
+size_t model_subtree(const struct pp_function *bridge, struct pp_function ***out);
+bool function_is_bridge(const struct pp_function *f);
+/* Bound to vfio-pci or pci-stub, or to nothing: safe to hand to a guest or to reset. */
+bool function_is_user_owned(const struct pp_function *f);
+const char *port_name(enum pp_port p);
+
+/* ---- selectors (lspci's -s and -d) ----------------------------------- */
+
+struct pp_selector {
+	bool active;
+	void *filter;			/* struct pci_filter */
+};
+int selector_parse(struct pp_model *m, struct pp_selector *sel, const char *slot, const char *id);
+bool selector_match(const struct pp_model *m, const struct pp_selector *sel, const struct pp_function *f);
+void selector_free(struct pp_selector *sel);
+
+#endif

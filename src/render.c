@@ -1,0 +1,205 @@
+/* Shared rendering of model facts to text fragments and to json-c objects. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "render.h"
+
+char *text_class(const struct pp_function *f, int numeric)
+{
+	const char *name = f->class_name ? f->class_name : "Unknown class";
+
+	if (f->class_code < 0)
+		return xstrdup(numeric == 1 ? "????" : name);
+	if (numeric == 1)
+		return xasprintf("%04lx", f->class_code >> 8);
+	if (numeric == 2)
+		return xasprintf("%s [%04lx]", name, f->class_code >> 8);
+	return xstrdup(name);
+}
+
+char *text_device(const struct pp_function *f, int numeric)
+{
+	char ids[24];
+
+	if (f->vendor_id < 0)
+		snprintf(ids, sizeof(ids), "????:????");
+	else if (f->device_id < 0)
+		snprintf(ids, sizeof(ids), "%04x:????", (unsigned)f->vendor_id);
+	else
+		snprintf(ids, sizeof(ids), "%04x:%04x", (unsigned)f->vendor_id, (unsigned)f->device_id);
+	if (numeric == 1 || !f->vendor_name)
+		return xstrdup(ids);
+	if (numeric == 2)
+		return xasprintf("%s %s [%s]", f->vendor_name, f->device_name ? f->device_name : "", ids);
+	return xasprintf("%s %s", f->vendor_name, f->device_name ? f->device_name : "");
+}
+
+char *text_reset_methods(const struct pp_function *f)
+{
+	return f->reset_methods.n ? strv_join(&f->reset_methods, ",") : xstrdup("-");
+}
+
+json_object *json_string_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+json_object *json_strv(const struct pp_strv *sv)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < sv->n; i++)
+		json_object_array_add(a, json_object_new_string(sv->v[i]));
+	return a;
+}
+
+static json_object *json_hex(long v, int digits)
+{
+	char buf[16];
+
+	if (v < 0)
+		return NULL;
+	snprintf(buf, sizeof(buf), "%0*lx", digits, v);
+	return json_object_new_string(buf);
+}
+
+static json_object *json_tri(enum pp_tri t)
+{
+	return t == PP_UNKNOWN ? NULL : json_object_new_boolean(t == PP_YES);
+}
+
+json_object *json_host(const struct pp_model *m)
+{
+	const struct pp_host *h = &m->host;
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "kernel", json_string_or_null(h->kernel_release));
+	json_object_object_add(o, "cmdline", json_string_or_null(h->cmdline));
+	json_object_object_add(o, "iommu_enabled", json_object_new_boolean(h->iommu_enabled));
+	json_object_object_add(o, "iommu_groups", json_object_new_int((int)m->n_groups));
+	json_object_object_add(o, "interrupt_remapping", json_tri(h->intremap));
+	json_object_object_add(o, "allow_unsafe_interrupts", json_tri(h->allow_unsafe_interrupts));
+	json_object_object_add(o, "page_size", json_object_new_int64((int64_t)h->page_size));
+	json_object_object_add(o, "config_space_limited", json_object_new_boolean(h->config_limited));
+	json_object_object_add(o, "sysroot", json_object_new_string(m->root->live ? "/" : m->root->dir));
+	return o;
+}
+
+json_object *json_document(const struct pp_model *m)
+{
+	json_object *doc = json_object_new_object();
+
+	json_object_object_add(doc, "schema", json_object_new_int(PCIPASS_JSON_SCHEMA));
+	json_object_object_add(doc, "pcipass_version", json_object_new_string(PACKAGE_VERSION));
+	json_object_object_add(doc, "host", json_host(m));
+	return doc;
+}
+
+static json_object *json_bars(const struct pp_function *f)
+{
+	json_object *a = json_object_new_array();
+	static const char *const kinds[] = { "io", "mem", "mem-prefetchable" };
+
+	for (size_t i = 0; i < f->n_bars; i++) {
+		const struct pp_bar *b = &f->bars[i];
+		json_object *o = json_object_new_object();
+		char buf[32];
+
+		json_object_object_add(o, "index", json_object_new_int(b->index));
+		json_object_object_add(o, "type", json_object_new_string(kinds[b->kind]));
+		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)b->start);
+		json_object_object_add(o, "start", json_object_new_string(buf));
+		json_object_object_add(o, "size", json_object_new_int64((int64_t)(b->end - b->start + 1)));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static json_object *json_host_use(const struct pp_function *f)
+{
+	json_object *o = json_object_new_object(), *nets = json_object_new_array(),
+		    *blocks = json_object_new_array();
+
+	for (size_t i = 0; i < f->n_netifs; i++) {
+		json_object *n = json_object_new_object();
+		json_object_object_add(n, "name", json_object_new_string(f->netifs[i].name));
+		json_object_object_add(n, "operstate", json_string_or_null(f->netifs[i].operstate));
+		json_object_object_add(n, "up", json_object_new_boolean(f->netifs[i].up));
+		json_object_object_add(n, "has_address", json_object_new_boolean(f->netifs[i].has_address));
+		json_object_array_add(nets, n);
+	}
+	for (size_t i = 0; i < f->n_blockdevs; i++) {
+		json_object *b = json_object_new_object();
+		json_object_object_add(b, "name", json_object_new_string(f->blockdevs[i].name));
+		json_object_object_add(b, "mounted", json_object_new_boolean(f->blockdevs[i].mounted));
+		json_object_object_add(b, "has_holders", json_object_new_boolean(f->blockdevs[i].has_holders));
+		json_object_array_add(blocks, b);
+	}
+	json_object_object_add(o, "net", nets);
+	json_object_object_add(o, "block", blocks);
+	json_object_object_add(o, "framebuffers", json_strv(&f->framebuffers));
+	return o;
+}
+
+json_object *json_function(const struct pp_model *m, const struct pp_function *f)
+{
+	json_object *o = json_object_new_object(), *vfs;
+	(void)m;
+
+	json_object_object_add(o, "address", json_object_new_string(f->bdf));
+	json_object_object_add(o, "vendor_id", json_hex(f->vendor_id, 4));
+	json_object_object_add(o, "device_id", json_hex(f->device_id, 4));
+	json_object_object_add(o, "subsystem_vendor_id", json_hex(f->subsys_vendor_id, 4));
+	json_object_object_add(o, "subsystem_device_id", json_hex(f->subsys_device_id, 4));
+	json_object_object_add(o, "vendor_name", json_string_or_null(f->vendor_name));
+	json_object_object_add(o, "device_name", json_string_or_null(f->device_name));
+	json_object_object_add(o, "class", json_hex(f->class_code < 0 ? -1 : f->class_code >> 8, 4));
+	json_object_object_add(o, "class_name", json_string_or_null(f->class_name));
+	json_object_object_add(o, "revision", json_hex(f->revision, 2));
+	json_object_object_add(o, "header_type", f->header_type < 0 ? NULL : json_object_new_int(f->header_type));
+	json_object_object_add(o, "multifunction", json_object_new_boolean(f->multifunction));
+	json_object_object_add(o, "port_type", json_object_new_string(port_name(f->port)));
+	json_object_object_add(o, "driver", json_string_or_null(f->driver));
+	json_object_object_add(o, "driver_override", json_string_or_null(f->driver_override));
+	json_object_object_add(o, "iommu_group", f->iommu_group < 0 ? NULL : json_object_new_int(f->iommu_group));
+	json_object_object_add(o, "reset_methods", json_strv(&f->reset_methods));
+	json_object_object_add(o, "reset_file", json_object_new_boolean(f->has_reset_attr));
+	json_object_object_add(o, "flr", json_tri(f->has_flr));
+	json_object_object_add(o, "af_flr", json_tri(f->has_af_flr));
+	json_object_object_add(o, "acs", json_tri(f->has_acs));
+	json_object_object_add(o, "boot_vga", f->boot_vga < 0 ? NULL : json_object_new_boolean(f->boot_vga));
+	json_object_object_add(o, "parent", f->parent ? json_object_new_string(f->parent->bdf) : NULL);
+	json_object_object_add(o, "conventional_bridge",
+			       f->alias_bridge ? json_object_new_string(f->alias_bridge->bdf) : NULL);
+	if (function_is_bridge(f) && f->secondary_bus >= 0) {
+		json_object *bus = json_object_new_object();
+		json_object_object_add(bus, "secondary", json_object_new_int(f->secondary_bus));
+		json_object_object_add(bus, "subordinate", json_object_new_int(f->subordinate_bus));
+		json_object_object_add(o, "bus_range", bus);
+	}
+	json_object_object_add(o, "physfn", f->physfn ? json_object_new_string(f->physfn->bdf) : NULL);
+	vfs = json_object_new_array();
+	for (size_t i = 0; i < f->n_virtfns; i++)
+		json_object_array_add(vfs, json_object_new_string(f->virtfns[i]->bdf));
+	json_object_object_add(o, "virtfns", vfs);
+	json_object_object_add(o, "slot", json_string_or_null(f->slot_name));
+	json_object_object_add(o, "bars", json_bars(f));
+	json_object_object_add(o, "host_use", json_host_use(f));
+	json_object_object_add(o, "moved_from_driver", json_string_or_null(f->moved_from_driver));
+	json_object_object_add(o, "unreadable", json_strv(&f->unreadable));
+	return o;
+}
+
+int json_print(json_object *doc)
+{
+	const char *s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							   JSON_C_TO_STRING_NOSLASHESCAPE);
+	int rc = 0;
+
+	if (puts(s) == EOF || fflush(stdout) == EOF)
+		rc = pp_error("stdout: write error");
+	json_object_put(doc);
+	return rc;
+}

@@ -1,0 +1,34 @@
+/*
+ * Rendering the model: the same structs become a table, a tree or JSON.
+ * Commands choose; nothing here reads the filesystem.
+ */
+#ifndef PCIPASS_RENDER_H
+#define PCIPASS_RENDER_H
+
+#include <json-c/json.h>
+
+#include "pcipass.h"
+
+struct pp_text_opts {
+	int numeric;		/* 0 names, 1 numbers (-n), 2 both (-nn) */
+};
+
+/* "Ethernet controller" / "0200" / "Ethernet controller [0200]" */
+char *text_class(const struct pp_function *f, int numeric);
+/* "Intel Corporation 82574L" / "8086:10d3" / "Intel Corporation 82574L [8086:10d3]" */
+char *text_device(const struct pp_function *f, int numeric);
+/* "flr,bus", "-" when the kernel lists none */
+char *text_reset_methods(const struct pp_function *f);
+
+/* The top-level document: schema, pcipass_version, host. */
+json_object *json_document(const struct pp_model *m);
+json_object *json_host(const struct pp_model *m);
+/* One function as in `list --json`, without verdict and findings. */
+json_object *json_function(const struct pp_model *m, const struct pp_function *f);
+/* Print and release a document; returns 0 or PP_EXIT_ERROR on a write error. */
+int json_print(json_object *doc);
+
+json_object *json_string_or_null(const char *s);
+json_object *json_strv(const struct pp_strv *sv);
+
+#endif

@@ -1,0 +1,201 @@
+#!/bin/sh
+# Record the parts of /sys and /proc that pcipass reads (design.md section 6)
+# into DESTDIR, for use with `pcipass --sysroot DESTDIR`.
+#
+# Usage: capture-sysfs.sh [--root SRCROOT] DESTDIR
+#
+#   --root SRCROOT   read SRCROOT/sys and SRCROOT/proc instead of /sys, /proc
+#                    (to re-capture an existing snapshot tree)
+#
+# Environment:
+#   CAPTURE_TIMEOUT  seconds allowed per attribute read (default 2; 0 = none)
+#   CAPTURE_NOTE     free text recorded in DESTDIR/META as note=
+#
+# POSIX sh; runs under busybox sh as well as bash or dash.
+#
+# Rules: directories are kept; symlinks are recreated with their original
+# (relative) targets and never followed while walking; readable attributes
+# are copied as regular files (an attribute that fails to read becomes an
+# empty file); attributes without read permission (reset, remove, unbind,
+# new_id, ...) become empty files; resourceN, resourceN_wc, rom and vpd are
+# never read (mmap-only or they can hang) and become empty files.
+set -u
+
+prog=${0##*/}
+die() { printf '%s: error: %s\n' "$prog" "$*" >&2; exit 1; }
+
+src=''
+dest=''
+while [ $# -gt 0 ]; do
+	case $1 in
+	--root) [ $# -ge 2 ] || die "--root needs a directory"; src=$2; shift 2 ;;
+	-h|--help) sed -n '2,/^set -u/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+	-*) die "unknown option '$1'" ;;
+	*) [ -z "$dest" ] || die "only one DESTDIR allowed"; dest=$1; shift ;;
+	esac
+done
+[ -n "$dest" ] || die "usage: $prog [--root SRCROOT] DESTDIR"
+if [ -n "$src" ]; then
+	[ -d "$src/sys" ] || die "'$src/sys' does not exist"
+	src=$(cd "$src" && pwd -P) || die "cannot enter '$src'"
+	[ "$src" != / ] || src=''
+fi
+[ -d "$src/sys/bus/pci" ] || die "'$src/sys/bus/pci' does not exist (no PCI, or sysfs not mounted)"
+
+mkdir -p "$dest" || die "cannot create '$dest'"
+if [ -n "$(ls -A "$dest" 2>/dev/null)" ]; then
+	die "'$dest' is not empty"
+fi
+dest=$(cd "$dest" && pwd) || die "cannot enter '$dest'"
+
+# One attribute read: bounded in time and size.
+tmo=${CAPTURE_TIMEOUT:-2}
+if [ "$tmo" != 0 ] && timeout 1 true 2>/dev/null; then
+	read_attr() { timeout "$tmo" head -c 1048576 "$1"; }
+else
+	read_attr() { head -c 1048576 "$1"; }
+fi
+
+nfiles=0
+nempty=0
+nlinks=0
+
+# copy_file REL: one regular file (known to be readable by its mode bits).
+copy_file() {
+	_d=$dest/$1
+	case ${1##*/} in
+	resource[0-9] | resource[0-9]_wc | resource[0-9][0-9] | resource[0-9][0-9]_wc | rom | vpd)
+		: > "$_d"; nempty=$((nempty + 1)); return ;;
+	esac
+	if read_attr "$src/$1" > "$_d" 2>/dev/null; then
+		nfiles=$((nfiles + 1))
+	else
+		: > "$_d"
+		nempty=$((nempty + 1))
+	fi
+}
+
+# Roots already copied (space separated, relative to src), so that a tree
+# reached twice (class link to a device already walked) is skipped.
+walked=' '
+
+# is_walked REL: REL is inside a tree copied before.
+is_walked() {
+	for _w in $walked; do
+		case $1/ in "$_w"/*) return 0 ;; esac
+	done
+	return 1
+}
+
+# walk REL: copy the tree at src/REL without following symlinks.
+walk() {
+	[ -e "$src/$1" ] || [ -L "$src/$1" ] || return 0
+	is_walked "$1" && return 0
+	walked="$walked$1 "
+	if [ -L "$src/$1" ]; then
+		mkdir -p "$dest/${1%/*}"
+		ln -s "$(readlink "$src/$1")" "$dest/$1"
+		nlinks=$((nlinks + 1))
+		return 0
+	fi
+	if [ -f "$src/$1" ]; then
+		mkdir -p "$dest/${1%/*}"
+		copy_file "$1"
+		return 0
+	fi
+	# find prints paths beginning with "$src/"; strip that prefix.
+	_p=${#src}
+	_p=$((_p + 2))
+	find "$src/$1" -type d 2>/dev/null | cut -c"$_p"- | while IFS= read -r r; do
+		mkdir -p "$dest/$r"
+	done
+	find "$src/$1" -type l 2>/dev/null | cut -c"$_p"- > "$dest/.links.$$"
+	while IFS= read -r r; do
+		ln -s "$(readlink "$src/$r")" "$dest/$r"
+		nlinks=$((nlinks + 1))
+	done < "$dest/.links.$$"
+	# Write-only attributes: presence is the evidence, content is nothing.
+	find "$src/$1" -type f ! -perm -0400 2>/dev/null | cut -c"$_p"- > "$dest/.wo.$$"
+	while IFS= read -r r; do
+		: > "$dest/$r"
+		nempty=$((nempty + 1))
+	done < "$dest/.wo.$$"
+	find "$src/$1" -type f -perm -0400 2>/dev/null | cut -c"$_p"- > "$dest/.ro.$$"
+	while IFS= read -r r; do
+		copy_file "$r"
+	done < "$dest/.ro.$$"
+	rm -f "$dest/.links.$$" "$dest/.wo.$$" "$dest/.ro.$$"
+}
+
+# follow_links DIR: for each symlink in src/DIR whose target lies outside
+# sys/devices/pci*, copy the target tree as well (e.g. virtual net and block
+# devices, the IOMMU units under sys/devices/virtual/iommu).
+follow_links() {
+	[ -d "$src/$1" ] || return 0
+	for _l in "$src/$1"/*; do
+		[ -L "$_l" ] || continue
+		_t=$(cd "$_l" 2>/dev/null && pwd -P) || continue
+		_t=${_t#"$src"/}
+		case $_t in
+		sys/devices/pci*) ;;
+		sys/*) walk "$_t" ;;
+		esac
+	done
+}
+
+# --- sys -----------------------------------------------------------------
+for d in "$src"/sys/devices/pci*; do
+	[ -d "$d" ] && walk "${d#"$src"/}"
+done
+walk sys/bus/pci
+follow_links sys/bus/pci/devices
+walk sys/kernel/iommu_groups
+for c in net block iommu graphics; do
+	walk "sys/class/$c"
+	follow_links "sys/class/$c"
+done
+for m in vfio vfio_pci vfio_iommu_type1; do
+	walk "sys/module/$m/parameters"
+done
+
+# --- proc ----------------------------------------------------------------
+for f in cmdline mounts net/if_inet6 sys/kernel/osrelease; do
+	if [ -f "$src/proc/$f" ]; then
+		case $f in
+		*/*) mkdir -p "$dest/proc/${f%/*}" ;;
+		*) mkdir -p "$dest/proc" ;;
+		esac
+		read_attr "$src/proc/$f" > "$dest/proc/$f" 2>/dev/null || : > "$dest/proc/$f"
+	fi
+done
+
+# --- META ----------------------------------------------------------------
+first_line() { [ -r "$1" ] && head -n 1 "$1" 2>/dev/null; }
+{
+	echo "capture_tool=tests/sysfs-snapshots/capture-sysfs.sh"
+	echo "capture_date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	if [ -n "$src" ]; then
+		echo "source_root=$src"
+		echo "kernel_release=$(first_line "$src/proc/sys/kernel/osrelease")"
+	else
+		echo "source_root=/"
+		echo "kernel_release=$(uname -r)"
+		echo "kernel_build=$(uname -v)"
+		echo "arch=$(uname -m)"
+	fi
+	uid=$(id -u)
+	if [ "$uid" = 0 ]; then echo "root=yes"; else echo "root=no (uid $uid)"; fi
+	echo "dmi_sys_vendor=$(first_line "$src/sys/class/dmi/id/sys_vendor")"
+	echo "dmi_product_name=$(first_line "$src/sys/class/dmi/id/product_name")"
+	echo "dmi_board_name=$(first_line "$src/sys/class/dmi/id/board_name")"
+	echo "cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' "$src/proc/cpuinfo" 2>/dev/null | head -n 1)"
+	echo "cpus=$(grep -c '^processor' "$src/proc/cpuinfo" 2>/dev/null)"
+	echo "pci_functions=$(ls "$src/sys/bus/pci/devices" 2>/dev/null | wc -l | tr -d ' ')"
+	echo "iommu_groups=$(ls "$src/sys/kernel/iommu_groups" 2>/dev/null | wc -l | tr -d ' ')"
+	[ -d "$src/dev/vfio" ] && echo "dev_vfio=$(ls "$src/dev/vfio" | tr '\n' ' ' | sed 's/ $//')"
+	[ -n "${CAPTURE_NOTE:-}" ] && echo "note=$CAPTURE_NOTE"
+	true
+} > "$dest/META"
+
+printf '%s: %s: %d attributes copied, %d left empty, %d symlinks\n' \
+	"$prog" "$dest" "$nfiles" "$nempty" "$nlinks" >&2
