@@ -64,11 +64,11 @@ static char *tree_note(const struct pp_function *f)
 	return xstrdup("");
 }
 
-static void fill_line(struct libscols_line *ln, const struct pp_function *f, int numeric, bool tree)
+static void fill_line(struct libscols_line *ln, const struct pp_function *f, bool tree)
 {
 	set_cell(ln, COL_SLOT, xstrdup(f->bdf));
-	set_cell(ln, COL_CLASS, text_class(f, numeric));
-	set_cell(ln, COL_DEVICE, text_device(f, numeric));
+	set_cell(ln, COL_CLASS, text_class(f));
+	set_cell(ln, COL_DEVICE, text_device(f));
 	set_cell(ln, COL_DRIVER, xstrdup(f->driver ? f->driver : "-"));
 	set_cell(ln, COL_GROUP, f->iommu_group >= 0 ? xasprintf("%d", f->iommu_group) : xstrdup("-"));
 	set_cell(ln, COL_RESET, text_reset_methods(f));
@@ -77,15 +77,15 @@ static void fill_line(struct libscols_line *ln, const struct pp_function *f, int
 }
 
 static void add_subtree(struct libscols_table *tb, struct libscols_line *parent,
-			const struct pp_function *f, int numeric)
+			const struct pp_function *f)
 {
 	struct libscols_line *ln = scols_table_new_line(tb, parent);
 
 	if (!ln)
 		return;
-	fill_line(ln, f, numeric, true);
+	fill_line(ln, f, true);
 	for (size_t i = 0; i < f->n_children; i++)
-		add_subtree(tb, ln, f->children[i], numeric);
+		add_subtree(tb, ln, f->children[i]);
 }
 
 /* "pci0000:00" from "sys/devices/pci0000:00/0000:00:1c.0/..." */
@@ -97,7 +97,7 @@ static char *root_bus_of(const struct pp_function *f)
 	return slash ? strndup(p, (size_t)(slash - p)) : xstrdup(p);
 }
 
-static int print_tree(const struct pp_model *m, const struct pp_selector *sel, int numeric)
+static int print_tree(const struct pp_model *m, const struct pp_selector *sel)
 {
 	struct libscols_table *tb = new_table(true);
 	struct libscols_line *bus_line = NULL;
@@ -123,7 +123,7 @@ static int print_tree(const struct pp_model *m, const struct pp_selector *sel, i
 		} else {
 			free(bus);
 		}
-		add_subtree(tb, bus_line, f, numeric);
+		add_subtree(tb, bus_line, f);
 	}
 	free(bus_name);
 	rc = scols_print_table(tb) ? pp_error("stdout: write error") : 0;
@@ -131,7 +131,7 @@ static int print_tree(const struct pp_model *m, const struct pp_selector *sel, i
 	return rc;
 }
 
-static int print_table(const struct pp_model *m, const struct pp_selector *sel, int numeric)
+static int print_table(const struct pp_model *m, const struct pp_selector *sel)
 {
 	struct libscols_table *tb = new_table(false);
 	int rc;
@@ -147,7 +147,7 @@ static int print_table(const struct pp_model *m, const struct pp_selector *sel, 
 		ln = scols_table_new_line(tb, NULL);
 		if (!ln)
 			break;
-		fill_line(ln, f, numeric, false);
+		fill_line(ln, f, false);
 	}
 	rc = scols_print_table(tb) ? pp_error("stdout: write error") : 0;
 	scols_unref_table(tb);
@@ -188,9 +188,9 @@ static int run_list(struct pp_ctx *ctx, int argc, char **argv)
 		if (ctx->json)
 			rc = print_json(m, &sel);
 		else if (ctx->tree)
-			rc = print_tree(m, &sel, ctx->numeric);
+			rc = print_tree(m, &sel);
 		else
-			rc = print_table(m, &sel, ctx->numeric);
+			rc = print_table(m, &sel);
 	}
 	selector_free(&sel);
 	ctx_release(ctx, m);

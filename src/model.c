@@ -245,26 +245,38 @@ static void read_config(struct pp_model *m, struct pp_function *f, struct pci_de
 	f->has_sriov_cap = pci_find_cap(d, PCI_EXT_CAP_ID_SRIOV, PCI_CAP_EXTENDED) != NULL;
 }
 
-static void lookup_names(struct pp_model *m, struct pp_function *f)
+/*
+ * Names for JSON are plain (NULL when pci.ids does not know the id); the
+ * display strings for text follow -n/-nn and read exactly as lspci's do.
+ */
+static void lookup_names(struct pp_model *m, struct pp_function *f, int numeric)
 {
 	char buf[256], *s;
+	int display = numeric >= 2 ? PCI_LOOKUP_MIXED : numeric == 1 ? PCI_LOOKUP_NUMERIC : 0;
 
 	if (f->vendor_id >= 0) {
-		s = pci_lookup_name(m->pacc, buf, sizeof(buf), PCI_LOOKUP_VENDOR, f->vendor_id);
+		s = pci_lookup_name(m->pacc, buf, sizeof(buf), PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS,
+				    f->vendor_id);
 		f->vendor_name = xstrdup(s);
 		if (f->device_id >= 0) {
-			s = pci_lookup_name(m->pacc, buf, sizeof(buf), PCI_LOOKUP_DEVICE,
+			s = pci_lookup_name(m->pacc, buf, sizeof(buf), PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS,
 					    f->vendor_id, f->device_id);
 			f->device_name = xstrdup(s);
+			s = pci_lookup_name(m->pacc, buf, sizeof(buf), PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE | display,
+					    f->vendor_id, f->device_id);
+			f->display_device = xstrdup(s);
 		}
 	}
 	if (f->class_code >= 0) {
-		s = pci_lookup_name(m->pacc, buf, sizeof(buf), PCI_LOOKUP_CLASS, (int)(f->class_code >> 8));
+		s = pci_lookup_name(m->pacc, buf, sizeof(buf), PCI_LOOKUP_CLASS | PCI_LOOKUP_NO_NUMBERS,
+				    (int)(f->class_code >> 8));
 		f->class_name = xstrdup(s);
+		s = pci_lookup_name(m->pacc, buf, sizeof(buf), PCI_LOOKUP_CLASS | display, (int)(f->class_code >> 8));
+		f->display_class = xstrdup(s);
 	}
 }
 
-static void read_function(struct pp_model *m, struct pp_function *f)
+static void read_function(struct pp_model *m, struct pp_function *f, int numeric)
 {
 	char buf[4096];
 	long v;
@@ -345,7 +357,7 @@ static void read_function(struct pp_model *m, struct pp_function *f)
 		free(p1);
 		free(p2);
 	}
-	lookup_names(m, f);
+	lookup_names(m, f, numeric);
 }
 
 /* ---- finding functions by sysfs path -------------------------------- */
@@ -844,7 +856,7 @@ static int collect_functions(struct pp_model *m)
 	return 0;
 }
 
-static bool setup_libpci(struct pp_model *m, const struct pp_model_opts *opts)
+static bool setup_libpci(struct pp_model *m)
 {
 	char *sysfs = root_path(m->root, "sys/bus/pci");
 	jmp_buf guard;
@@ -853,7 +865,6 @@ static bool setup_libpci(struct pp_model *m, const struct pp_model_opts *opts)
 	m->pacc->error = libpci_error;
 	m->pacc->warning = libpci_quiet;
 	m->pacc->method = PCI_ACCESS_SYS_BUS_PCI;
-	m->pacc->numeric_ids = opts ? opts->numeric : 0;
 	pci_set_param(m->pacc, "sysfs.path", sysfs);
 	free(sysfs);
 	libpci_guard = &guard;
@@ -872,13 +883,13 @@ struct pp_model *model_build(struct pp_root *root, const struct pp_model_opts *o
 	struct pp_model *m = xcalloc(1, sizeof(*m));
 
 	m->root = root;
-	if (collect_functions(m) < 0 || !setup_libpci(m, opts)) {
+	if (collect_functions(m) < 0 || !setup_libpci(m)) {
 		model_free(m);
 		return NULL;
 	}
 	read_host(m);
 	for (size_t i = 0; i < m->n_functions; i++) {
-		read_function(m, &m->functions[i]);
+		read_function(m, &m->functions[i], opts ? opts->numeric : 0);
 		if (m->functions[i].config_limited)
 			m->host.config_limited = true;
 	}
@@ -900,6 +911,8 @@ static void free_function(struct pp_function *f)
 	free(f->vendor_name);
 	free(f->device_name);
 	free(f->class_name);
+	free(f->display_device);
+	free(f->display_class);
 	free(f->driver);
 	free(f->driver_override);
 	strv_free(&f->reset_methods);

@@ -166,7 +166,8 @@ struct pp_function {
 	int subsys_vendor_id, subsys_device_id;
 	long class_code;		/* 24-bit class/subclass/prog-if, -1 unknown */
 	int revision;
-	char *vendor_name, *device_name, *class_name;
+	char *vendor_name, *device_name, *class_name;	/* NULL when pci.ids lacks them */
+	char *display_device, *display_class;		/* as lspci prints them, per -n/-nn */
 
 	int header_type;		/* low 7 bits; -1 unknown */
 	bool multifunction;		/* header type bit 7 */

@@ -6,34 +6,18 @@
 
 #include "render.h"
 
-char *text_class(const struct pp_function *f, int numeric)
+char *text_class(const struct pp_function *f)
 {
-	const char *name = f->class_name ? f->class_name : "Unknown class";
-
-	if (f->class_code < 0)
-		return xstrdup(numeric == 1 ? "????" : name);
-	if (numeric == 1)
-		return xasprintf("%04lx", f->class_code >> 8);
-	if (numeric == 2)
-		return xasprintf("%s [%04lx]", name, f->class_code >> 8);
-	return xstrdup(name);
+	return xstrdup(f->display_class ? f->display_class : "Unknown class");
 }
 
-char *text_device(const struct pp_function *f, int numeric)
+char *text_device(const struct pp_function *f)
 {
-	char ids[24];
-
-	if (f->vendor_id < 0)
-		snprintf(ids, sizeof(ids), "????:????");
-	else if (f->device_id < 0)
-		snprintf(ids, sizeof(ids), "%04x:????", (unsigned)f->vendor_id);
-	else
-		snprintf(ids, sizeof(ids), "%04x:%04x", (unsigned)f->vendor_id, (unsigned)f->device_id);
-	if (numeric == 1 || !f->vendor_name)
-		return xstrdup(ids);
-	if (numeric == 2)
-		return xasprintf("%s %s [%s]", f->vendor_name, f->device_name ? f->device_name : "", ids);
-	return xasprintf("%s %s", f->vendor_name, f->device_name ? f->device_name : "");
+	if (f->display_device)
+		return xstrdup(f->display_device);
+	if (f->vendor_id >= 0)
+		return xasprintf("%04x:????", (unsigned)f->vendor_id);
+	return xstrdup("????:????");
 }
 
 char *text_reset_methods(const struct pp_function *f)

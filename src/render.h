@@ -9,14 +9,9 @@
 
 #include "pcipass.h"
 
-struct pp_text_opts {
-	int numeric;		/* 0 names, 1 numbers (-n), 2 both (-nn) */
-};
-
-/* "Ethernet controller" / "0200" / "Ethernet controller [0200]" */
-char *text_class(const struct pp_function *f, int numeric);
-/* "Intel Corporation 82574L" / "8086:10d3" / "Intel Corporation 82574L [8086:10d3]" */
-char *text_device(const struct pp_function *f, int numeric);
+/* Class and device as lspci prints them ("Ethernet controller [0200]" with -nn). */
+char *text_class(const struct pp_function *f);
+char *text_device(const struct pp_function *f);
 /* "flr,bus", "-" when the kernel lists none */
 char *text_reset_methods(const struct pp_function *f);
 
