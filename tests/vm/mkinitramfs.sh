@@ -228,9 +228,16 @@ if [ "$(uname -r)" != "$(cat /etc/pcipass-vm-kver)" ]; then
 	echo "pcipass-vm: WARNING: modules are for $(cat /etc/pcipass-vm-kver)"
 fi
 
-# Load drivers for every PCI function by its modalias (what udev would do).
+# Load drivers by modalias, as udev would: PCI functions first, then the
+# devices those drivers create on other buses (virtio, ...), twice over.
 for m in /sys/bus/pci/devices/*/modalias; do
 	[ -r "$m" ] && modprobe -q "$(cat "$m")" 2>/dev/null
+done
+for pass in 1 2; do
+	for m in /sys/bus/*/devices/*/modalias; do
+		case $m in /sys/bus/pci/*) continue ;; esac
+		[ -r "$m" ] && modprobe -q "$(cat "$m")" 2>/dev/null
+	done
 done
 ip link set lo up 2>/dev/null
 
