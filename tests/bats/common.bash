@@ -1,6 +1,8 @@
 # Shared setup for the bats suites: the binary under test, bats-assert,
 # and the real-kernel snapshots unpacked once per test file.
 
+bats_require_minimum_version 1.5.0
+
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 
@@ -10,7 +12,7 @@ load '/usr/lib/bats/bats-assert/load'
 export LC_ALL=C
 
 # The snapshots every list/lspci test walks.
-ALL_SNAPSHOTS="rootports pcibridge multifunction switch sriov noiommu vfio host"
+: "${ALL_SNAPSHOTS:=rootports pcibridge multifunction switch sriov noiommu vfio host}"
 
 # snapshot NAME: unpack tests/sysfs-snapshots/NAME.tar.gz (once per file)
 # and print the directory to pass as --sysroot.
