@@ -154,18 +154,24 @@ static int print_table(const struct pp_model *m, const struct pp_selector *sel)
 	return rc;
 }
 
+struct list_json {
+	const struct pp_model *m;
+	const struct pp_selector *sel;
+};
+
+static json_object *list_json_item(void *arg, size_t i)
+{
+	const struct list_json *lj = arg;
+	const struct pp_function *f = &lj->m->functions[i];
+
+	return selector_match(lj->m, lj->sel, f) ? json_function(lj->m, f) : NULL;
+}
+
 static int print_json(const struct pp_model *m, const struct pp_selector *sel)
 {
-	json_object *doc = json_document(m), *fns = json_object_new_array();
+	struct list_json lj = { m, sel };
 
-	for (size_t i = 0; i < m->n_functions; i++) {
-		const struct pp_function *f = &m->functions[i];
-
-		if (selector_match(m, sel, f))
-			json_object_array_add(fns, json_function(m, f));
-	}
-	json_object_object_add(doc, "functions", fns);
-	return json_print(doc);
+	return json_print_stream(json_document(m), "functions", m->n_functions, list_json_item, &lj);
 }
 
 static int run_list(struct pp_ctx *ctx, int argc, char **argv)

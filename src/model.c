@@ -245,6 +245,15 @@ static void read_config(struct pp_model *m, struct pp_function *f, struct pci_de
 	f->has_sriov_cap = pci_find_cap(d, PCI_EXT_CAP_ID_SRIOV, PCI_CAP_EXTENDED) != NULL;
 }
 
+/* Everything needed is decoded; 4 KiB a function adds up on big hosts. */
+static void drop_config(struct pci_dev *d)
+{
+	u8 *cache = d->cache;
+
+	pci_setup_cache(d, NULL, 0);
+	free(cache);
+}
+
 /*
  * Names for JSON are plain (NULL when pci.ids does not know the id); the
  * display strings for text follow -n/-nn and read exactly as lspci's do.
@@ -276,6 +285,45 @@ static void lookup_names(struct pp_model *m, struct pp_function *f, int numeric)
 	}
 }
 
+/*
+ * The ids live in the first 64 bytes of config space, which even a
+ * non-root reader gets; the sysfs attributes are the fallback when config
+ * is missing or short.  Either way libpci gets them as known fields, so
+ * selectors never make it read sysfs behind our back.
+ */
+static void read_identity(struct pp_model *m, struct pp_function *f, struct pci_dev *d)
+{
+	if (f->config_len >= CONFIG_SPACE_USER) {
+		const u8 *c = d->cache;
+
+		f->vendor_id = c[PCI_VENDOR_ID] | c[PCI_VENDOR_ID + 1] << 8;
+		f->device_id = c[PCI_DEVICE_ID] | c[PCI_DEVICE_ID + 1] << 8;
+		f->class_code = (long)c[PCI_CLASS_PROG] | (long)c[PCI_CLASS_DEVICE] << 8 |
+				(long)c[PCI_CLASS_DEVICE + 1] << 16;
+		f->revision = c[PCI_REVISION_ID];
+		if (f->header_type == PCI_HEADER_TYPE_NORMAL) {
+			f->subsys_vendor_id = c[PCI_SUBSYSTEM_VENDOR_ID] | c[PCI_SUBSYSTEM_VENDOR_ID + 1] << 8;
+			f->subsys_device_id = c[PCI_SUBSYSTEM_ID] | c[PCI_SUBSYSTEM_ID + 1] << 8;
+		} else {
+			f->subsys_vendor_id = (int)fn_read_hex(m, f, "subsystem_vendor", 0xffff);
+			f->subsys_device_id = (int)fn_read_hex(m, f, "subsystem_device", 0xffff);
+		}
+	} else {
+		f->vendor_id = (int)fn_read_hex(m, f, "vendor", 0xffff);
+		f->device_id = (int)fn_read_hex(m, f, "device", 0xffff);
+		f->subsys_vendor_id = (int)fn_read_hex(m, f, "subsystem_vendor", 0xffff);
+		f->subsys_device_id = (int)fn_read_hex(m, f, "subsystem_device", 0xffff);
+		f->class_code = fn_read_hex(m, f, "class", 0xffffff);
+		f->revision = (int)fn_read_hex(m, f, "revision", 0xff);
+	}
+	d->vendor_id = (u16)(f->vendor_id < 0 ? 0xffff : f->vendor_id);
+	d->device_id = (u16)(f->device_id < 0 ? 0xffff : f->device_id);
+	d->device_class = (u16)(f->class_code < 0 ? 0xffff : f->class_code >> 8);
+	d->prog_if = (u8)(f->class_code < 0 ? 0xff : f->class_code & 0xff);
+	d->rev_id = (u8)(f->revision < 0 ? 0 : f->revision);
+	d->known_fields |= PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT;
+}
+
 static void read_function(struct pp_model *m, struct pp_function *f, int numeric)
 {
 	char buf[4096];
@@ -286,28 +334,14 @@ static void read_function(struct pp_model *m, struct pp_function *f, int numeric
 	f->secondary_bus = f->subordinate_bus = -1;
 	f->iommu_group = -1;
 	f->boot_vga = -1;
-	f->numa_node = -1;
 	f->port = PP_PORT_UNKNOWN;
 	f->is_pcie = PP_UNKNOWN;
 
-	f->vendor_id = (int)fn_read_hex(m, f, "vendor", 0xffff);
-	f->device_id = (int)fn_read_hex(m, f, "device", 0xffff);
-	f->subsys_vendor_id = (int)fn_read_hex(m, f, "subsystem_vendor", 0xffff);
-	f->subsys_device_id = (int)fn_read_hex(m, f, "subsystem_device", 0xffff);
-	f->class_code = fn_read_hex(m, f, "class", 0xffffff);
-	f->revision = (int)fn_read_hex(m, f, "revision", 0xff);
-
 	d = pci_get_dev(m->pacc, (int)f->addr.domain, (int)f->addr.bus, (int)f->addr.dev, (int)f->addr.fn);
 	f->pdev = d;
-	/* Identity comes from our own reads; libpci must not go read sysfs. */
-	d->vendor_id = (u16)(f->vendor_id < 0 ? 0xffff : f->vendor_id);
-	d->device_id = (u16)(f->device_id < 0 ? 0xffff : f->device_id);
-	d->device_class = (u16)(f->class_code < 0 ? 0xffff : f->class_code >> 8);
-	d->prog_if = (u8)(f->class_code < 0 ? 0xff : f->class_code & 0xff);
-	d->rev_id = (u8)(f->revision < 0 ? 0 : f->revision);
-	d->known_fields |= PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT;
 	read_config(m, f, d);
-
+	read_identity(m, f, d);
+	drop_config(d);
 	if (f->is_pcie == PP_UNKNOWN) {
 		/* Without config space, sysfs shows link attributes only for PCIe. */
 		f->is_pcie = fn_exists(m, f, "current_link_speed") ? PP_YES : PP_NO;
@@ -342,10 +376,10 @@ static void read_function(struct pp_model *m, struct pp_function *f, int numeric
 				strv_push(&f->reset_methods, tok);
 	}
 	f->has_reset_attr = fn_exists(m, f, "reset");
-	if (fn_read(m, f, "boot_vga", buf, sizeof(buf), false))
+	/* The kernel shows boot_vga on display controllers only. */
+	if ((f->class_code < 0 || (f->class_code >> 16) == 0x03) &&
+	    fn_read(m, f, "boot_vga", buf, sizeof(buf), false))
 		f->boot_vga = strcmp(buf, "1") == 0;
-	if (fn_read(m, f, "numa_node", buf, sizeof(buf), false))
-		f->numa_node = atoi(buf);
 	parse_resources(m, f);
 	if (f->header_type == PCI_HEADER_TYPE_BRIDGE && f->secondary_bus < 0) {
 		long long sec, sub;
@@ -682,21 +716,31 @@ static void attach_framebuffers(struct pp_model *m)
 /* What pcipass unbind recorded: run/pcipass/<bdf> holds "driver=<name>". */
 static void attach_state(struct pp_model *m)
 {
-	for (size_t i = 0; i < m->n_functions; i++) {
-		struct pp_function *f = &m->functions[i];
-		char *p = xasprintf("run/pcipass/%s", f->bdf);
-		char *text = root_read_file(m->root, p, 4096, NULL), *line, *save;
+	struct pp_strv names = { 0 };
 
+	root_list_dir(m->root, "run/pcipass", &names);
+	for (size_t i = 0; i < names.n; i++) {
+		struct pp_bdf b;
+		struct pp_function *f;
+		char *p, *text, *line, *save;
+
+		if (!bdf_parse_sysfs(names.v[i], &b) || !(f = model_find(m, &b)))
+			continue;
+		p = xasprintf("run/pcipass/%s", names.v[i]);
+		text = root_read_file(m->root, p, 4096, NULL);
 		free(p);
 		if (!text)
 			continue;
 		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-			if (strncmp(line, "driver=", 7) == 0)
+			if (strncmp(line, "driver=", 7) == 0) {
+				free(f->moved_from_driver);
 				f->moved_from_driver = xstrdup(line + 7);
+			}
 		if (!f->moved_from_driver)
 			f->moved_from_driver = xstrdup("");
 		free(text);
 	}
+	strv_free(&names);
 }
 
 /* ---- the host ------------------------------------------------------- */
@@ -931,12 +975,8 @@ static void free_function(struct pp_function *f)
 	strv_free(&f->framebuffers);
 	free(f->moved_from_driver);
 	strv_free(&f->unreadable);
-	if (f->pdev) {
-		struct pci_dev *d = f->pdev;
-		free(d->cache);
-		d->cache = NULL;
-		pci_free_dev(d);
-	}
+	if (f->pdev)
+		pci_free_dev(f->pdev);
 }
 
 void model_free(struct pp_model *m)

@@ -76,6 +76,7 @@ struct pp_root {
 	bool live;		/* the running host, not a snapshot */
 	bool dry_run;		/* mutations print instead of write */
 	int fd;			/* O_PATH of dir */
+	struct dircache *dircache;	/* verified directories, see sysroot.c */
 };
 
 int root_open(struct pp_root *r, const char *dir);
@@ -198,7 +199,6 @@ struct pp_function {
 	bool has_reset_method_attr;
 	bool has_reset_attr;		/* the "reset" file exists */
 	int boot_vga;			/* -1 when absent */
-	int numa_node;
 
 	struct pp_bar *bars;
 	size_t n_bars;

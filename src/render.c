@@ -176,6 +176,48 @@ json_object *json_function(const struct pp_model *m, const struct pp_function *f
 	return o;
 }
 
+#define JSON_FLAGS_ITEM (JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+int json_print_stream(json_object *doc, const char *key, size_t n,
+		      json_object *(*item)(void *arg, size_t i), void *arg)
+{
+	/*
+	 * json-c serializes every piece; only the array's brackets and commas
+	 * are ours.  The head is the document without the array, its closing
+	 * brace taken off so the array can follow as the last member.
+	 */
+	const char *head = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+								    JSON_C_TO_STRING_NOSLASHESCAPE);
+	size_t len = strlen(head);
+	json_object *jkey = json_object_new_string(key);
+	bool first = true;
+
+	while (len && head[len - 1] != '}')
+		len--;
+	if (len)
+		len--;
+	while (len && (head[len - 1] == ' ' || head[len - 1] == '\n'))
+		len--;
+	fwrite(head, 1, len, stdout);
+	printf("%s\n  %s: [\n", json_object_object_length(doc) ? "," : "",
+	       json_object_to_json_string_ext(jkey, JSON_C_TO_STRING_PLAIN));
+	json_object_put(jkey);
+	json_object_put(doc);
+	for (size_t i = 0; i < n; i++) {
+		json_object *o = item(arg, i);
+
+		if (!o)
+			continue;
+		printf("%s    %s", first ? "" : ",\n", json_object_to_json_string_ext(o, JSON_FLAGS_ITEM));
+		first = false;
+		json_object_put(o);
+	}
+	printf("%s  ]\n}\n", first ? "" : "\n");
+	if (fflush(stdout) == EOF || ferror(stdout))
+		return pp_error("stdout: write error");
+	return 0;
+}
+
 int json_print(json_object *doc)
 {
 	const char *s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |

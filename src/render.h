@@ -23,6 +23,15 @@ json_object *json_function(const struct pp_model *m, const struct pp_function *f
 /* Print and release a document; returns 0 or PP_EXIT_ERROR on a write error. */
 int json_print(json_object *doc);
 
+/*
+ * Print doc with one more member, the array `key`, whose n items are made
+ * and released one at a time (item may return NULL to skip one): a host
+ * with thousands of functions never holds the whole document in memory.
+ * Releases doc.
+ */
+int json_print_stream(json_object *doc, const char *key, size_t n,
+		      json_object *(*item)(void *arg, size_t i), void *arg);
+
 json_object *json_string_or_null(const char *s);
 json_object *json_strv(const struct pp_strv *sv);
 
