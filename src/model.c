@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -126,6 +127,31 @@ static char *fn_link(struct pp_model *m, struct pp_function *f, const char *attr
 
 /* ---- the resource file: one "start end flags" line per resource ------ */
 
+/* "0x00000000fe000000 0x00000000fe7fffff 0x0000000000042208": three hex numbers. */
+static bool parse_resource_line(const char *line, unsigned long long *start,
+				unsigned long long *end, unsigned long long *flags)
+{
+	unsigned long long *out[3] = { start, end, flags };
+	const char *p = line;
+
+	for (int i = 0; i < 3; i++) {
+		char *stop;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!isxdigit((unsigned char)*p))
+			return false;
+		errno = 0;
+		*out[i] = strtoull(p, &stop, 16);
+		if (errno || stop == p)
+			return false;
+		p = stop;
+	}
+	while (*p == ' ' || *p == '\t' || *p == '\r')
+		p++;
+	return *p == '\0';
+}
+
 static void parse_resources(struct pp_model *m, struct pp_function *f)
 {
 	char *p = fn_path(f, "resource");
@@ -143,7 +169,7 @@ static void parse_resources(struct pp_model *m, struct pp_function *f)
 		unsigned long long start, end, flags;
 		struct pp_bar *b;
 
-		if (sscanf(line, "%llx %llx %llx", &start, &end, &flags) != 3) {
+		if (!parse_resource_line(line, &start, &end, &flags)) {
 			strv_push(&f->unreadable, "resource");
 			break;
 		}

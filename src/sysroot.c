@@ -380,7 +380,8 @@ bool root_is_dir(const struct pp_root *r, const char *rel)
 
 	if (!canon)
 		return false;
-	dir = fstatat(r->fd, *canon ? canon : ".", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+	dir = dircache_has(r->dircache, canon) ||
+	      (fstatat(r->fd, *canon ? canon : ".", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode));
 	free(canon);
 	return dir;
 }
