@@ -30,7 +30,9 @@ measure() {
 	local name=$1
 	shift
 	/usr/bin/time -f "%e %M %U %S" -o "$work/one" "$@" > /dev/null 2>/dev/null || true
-	awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }' "$work/one" >> "$work/$name.times"
+	# time(1) puts "Command exited with non-zero status N" first when the
+	# command fails (explain exits 1 when a function has a blocker).
+	tail -n 1 "$work/one" | awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }' >> "$work/$name.times"
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }

@@ -15,6 +15,8 @@ struct pp_finding {
 	const char *code;		/* stable API: "no-flr", ... */
 	enum pp_severity severity;
 	const struct pp_function *fn;	/* the function it is about; NULL for the host */
+	bool host_wide;			/* about the host, the same for every function:
+					 * text output says it once per set */
 	char *message;			/* one sentence naming the devices involved */
 	char *hint;			/* what to do about it */
 	struct pp_strv related;		/* BDFs of the other functions involved */
@@ -51,6 +53,13 @@ int findings_worst(const struct pp_findings *fs);
 /* The first blocker's code, or NULL. */
 const char *findings_first_blocker(const struct pp_findings *fs);
 const char *severity_name(enum pp_severity s);
+/* How many findings in fs have severity s. */
+size_t findings_count(const struct pp_findings *fs, enum pp_severity s);
+/* The catalogue: every code a check can report, in table order. */
+size_t checks_catalogue(const char *const **codes);
 json_object *finding_json(const struct pp_finding *f);
+/* One function as `list --json` shows it, plus "assignable" and "findings" from fs. */
+json_object *json_function_verdict(const struct pp_model *m, const struct pp_function *f,
+				   const struct pp_findings *fs);
 
 #endif

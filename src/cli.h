@@ -82,5 +82,6 @@ int ctx_functions(const struct pp_model *m, int argc, char **argv,
 		  struct pp_function ***out, size_t *n);
 
 extern const struct pp_command cmd_list;
+extern const struct pp_command cmd_snapshot;
 
 #endif

@@ -11,6 +11,7 @@
 
 #include <libsmartcols.h>
 
+#include "checks.h"
 #include "cli.h"
 #include "render.h"
 
@@ -76,6 +77,29 @@ static void fill_line(struct libscols_line *ln, const struct pp_function *f, boo
 		set_cell(ln, COL_VERDICT, tree_note(f));
 }
 
+/* f judged alone, as if it were the only function given to a guest. */
+static void judge_alone(struct pp_checker *c, const struct pp_function *f, struct pp_findings *fs)
+{
+	struct pp_function *one = (struct pp_function *)f;
+	struct pp_set set = { &one, 1 };
+
+	checker_judge(c, &set, f, fs);
+}
+
+/* "ok", "warn", or the code of the first (most fundamental) blocker. */
+static char *verdict_text(struct pp_checker *c, const struct pp_function *f)
+{
+	struct pp_findings fs = { 0 };
+	const char *blocker;
+	char *s;
+
+	judge_alone(c, f, &fs);
+	blocker = findings_first_blocker(&fs);
+	s = xstrdup(blocker ? blocker : findings_worst(&fs) == PP_WARNING ? "warn" : "ok");
+	findings_free(&fs);
+	return s;
+}
+
 static void add_subtree(struct libscols_table *tb, struct libscols_line *parent,
 			const struct pp_function *f)
 {
@@ -131,7 +155,7 @@ static int print_tree(const struct pp_model *m, const struct pp_selector *sel)
 	return rc;
 }
 
-static int print_table(const struct pp_model *m, const struct pp_selector *sel)
+static int print_table(const struct pp_model *m, const struct pp_selector *sel, struct pp_checker *c)
 {
 	struct libscols_table *tb = new_table(false);
 	int rc;
@@ -148,6 +172,7 @@ static int print_table(const struct pp_model *m, const struct pp_selector *sel)
 		if (!ln)
 			break;
 		fill_line(ln, f, false);
+		set_cell(ln, COL_VERDICT, verdict_text(c, f));
 	}
 	rc = scols_print_table(tb) ? pp_error("stdout: write error") : 0;
 	scols_unref_table(tb);
@@ -157,19 +182,27 @@ static int print_table(const struct pp_model *m, const struct pp_selector *sel)
 struct list_json {
 	const struct pp_model *m;
 	const struct pp_selector *sel;
+	struct pp_checker *checker;
 };
 
 static json_object *list_json_item(void *arg, size_t i)
 {
 	const struct list_json *lj = arg;
 	const struct pp_function *f = &lj->m->functions[i];
+	struct pp_findings fs = { 0 };
+	json_object *o;
 
-	return selector_match(lj->m, lj->sel, f) ? json_function(lj->m, f) : NULL;
+	if (!selector_match(lj->m, lj->sel, f))
+		return NULL;
+	judge_alone(lj->checker, f, &fs);
+	o = json_function_verdict(lj->m, f, &fs);
+	findings_free(&fs);
+	return o;
 }
 
-static int print_json(const struct pp_model *m, const struct pp_selector *sel)
+static int print_json(const struct pp_model *m, const struct pp_selector *sel, struct pp_checker *c)
 {
-	struct list_json lj = { m, sel };
+	struct list_json lj = { m, sel, c };
 
 	return json_print_stream(json_document(m), "functions", m->n_functions, list_json_item, &lj);
 }
@@ -189,14 +222,17 @@ static int run_list(struct pp_ctx *ctx, int argc, char **argv)
 		return PP_EXIT_ERROR;
 	rc = selector_parse(m, &sel, ctx->slot_selector, ctx->id_selector);
 	if (!rc) {
+		struct pp_checker *c = ctx->tree ? NULL : checker_new(m);
+
 		for (size_t i = 0; i < m->problems.n; i++)
 			pp_warn("%s", m->problems.v[i]);
 		if (ctx->json)
-			rc = print_json(m, &sel);
+			rc = print_json(m, &sel, c);
 		else if (ctx->tree)
 			rc = print_tree(m, &sel);
 		else
-			rc = print_table(m, &sel);
+			rc = print_table(m, &sel, c);
+		checker_free(c);
 	}
 	selector_free(&sel);
 	ctx_release(ctx, m);

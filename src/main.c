@@ -9,15 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "archive.h"
 #include "cli.h"
 
 static const struct pp_command *const commands[] = {
 	&cmd_list,
+	&cmd_snapshot,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static const struct pp_opt global_opts[] = {
-	{ GOPT_SYSROOT, "sysroot", 0, "DIR", "read DIR/sys and DIR/proc instead of /sys and /proc" },
+	{ GOPT_SYSROOT, "sysroot", 0, "DIR", "read DIR/sys and DIR/proc instead of /sys and /proc (DIR may be a snapshot .tar.gz)" },
 	{ GOPT_VERBOSE, "verbose", 'v', NULL, "print every sysfs write as it is made" },
 	{ GOPT_HELP, "help", 'h', NULL, "show this help and exit" },
 	{ GOPT_VERSION, "version", 'V', NULL, "show the version and exit" },
@@ -169,8 +171,12 @@ struct pp_model *ctx_model(struct pp_ctx *ctx)
 {
 	struct pp_model_opts mo = { .numeric = ctx->numeric };
 	struct pp_model *m;
+	const char *dir = ctx->sysroot ? ctx->sysroot : "/";
 
-	if (root_open(&ctx->root, ctx->sysroot ? ctx->sysroot : "/"))
+	/* A snapshot tarball is unpacked, every entry checked, into a private directory first. */
+	if (ctx->sysroot && sysroot_unpack(ctx->sysroot, &dir))
+		return NULL;
+	if (root_open(&ctx->root, dir))
 		return NULL;
 	ctx->root.dry_run = ctx->dry_run;
 	m = model_build(&ctx->root, &mo);
