@@ -82,6 +82,7 @@ int ctx_functions(const struct pp_model *m, int argc, char **argv,
 		  struct pp_function ***out, size_t *n);
 
 extern const struct pp_command cmd_list;
+extern const struct pp_command cmd_explain;
 extern const struct pp_command cmd_snapshot;
 
 #endif

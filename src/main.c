@@ -14,6 +14,7 @@
 
 static const struct pp_command *const commands[] = {
 	&cmd_list,
+	&cmd_explain,
 	&cmd_snapshot,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
