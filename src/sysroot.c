@@ -323,6 +323,8 @@ ssize_t root_read_attr(const struct pp_root *r, const char *rel, char *buf, size
 		return -1;
 	}
 	buf[n] = '\0';
+	/* Callers use buf as a string: an embedded NUL ends it, so trim there. */
+	n = (ssize_t)strlen(buf);
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
 		buf[--n] = '\0';
 	return n;
