@@ -1,0 +1,197 @@
+/*
+ * pcipass rebind: give functions back to the host.  For each: restore
+ * driver_override, let go of vfio-pci, bind the driver pcipass recorded
+ * (or reprobe when it had none), verify, and only then drop the record.
+ * If the old driver does not take it, the function goes back to where it
+ * was and the record stays, so nothing is ever left without an owner and
+ * without a note of where it belongs.
+ *
+ * It also recovers what a killed `unbind` left half-done: the record is
+ * written before the first sysfs write, and every step here is skipped
+ * when the host already shows its result.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mutate.h"
+
+static const struct pp_opt rebind_opts[] = {
+	{ OPT_ALL, "all", 'a', NULL, "every function pcipass has a record of" },
+	{ OPT_DRY_RUN, "dry-run", 'n', NULL, "print every write it would make, make none" },
+	{ OPT_END, NULL, 0, NULL, NULL },
+};
+
+struct plan {
+	struct pp_function *f;
+	struct pp_moved rec;
+	bool has_record;
+	struct pp_move back;		/* to the host */
+	struct pp_move undo;		/* to where it is now, if the host driver fails */
+};
+
+/* A function with no record is left alone unless a user driver holds it. */
+static bool worth_reprobing(const struct pp_function *f)
+{
+	return (f->driver && function_is_user_owned(f)) || f->driver_override;
+}
+
+static int plan_one(struct pp_session *s, struct plan *p, bool *skip)
+{
+	struct pp_function *f = p->f;
+	int had = state_load(&s->state, f->bdf, &p->rec);
+
+	*skip = false;
+	if (had < 0)
+		return PP_EXIT_ERROR;
+	p->has_record = had == 1;
+	if (f->driver && !valid_driver_name(f->driver))
+		return pp_error("%s: its driver link names '%s', not a driver", f->bdf, f->driver);
+
+	if (!p->has_record) {
+		if (!worth_reprobing(f)) {
+			printf("%s: nothing to do: pcipass has no record of it and %s holds it\n", f->bdf,
+			       driver_label(f->driver));
+			*skip = true;
+			return 0;
+		}
+		/* Not moved by pcipass, but parked on a user driver: reprobe. */
+		p->back = (struct pp_move){ .override = NULL, .to = NULL, .avoid = f->driver, .how = BIND_PROBE };
+	} else {
+		const char *target = p->rec.target;
+
+		if (f->driver && !same_driver(f->driver, p->rec.driver) && !same_driver(f->driver, target) &&
+		    !function_is_user_owned(f))
+			return pp_error("%s: now bound to %s, which pcipass did not put there; leaving it (record kept)",
+					f->bdf, f->driver);
+		if (p->rec.driver && !driver_loaded(s, p->rec.driver))
+			return pp_error("%s: %s: driver not loaded (modprobe %s); record kept", f->bdf, p->rec.driver,
+					p->rec.driver);
+		p->back = (struct pp_move){
+			/* Reprobing with an old override naming the driver we leave
+			 * would send it straight back; a bind restores it afterwards. */
+			.override = !p->rec.driver && same_driver(p->rec.override, target) ? NULL : p->rec.override,
+			.to = p->rec.driver,
+			.avoid = target,
+			.how = p->rec.driver ? BIND_DRIVER : BIND_PROBE,
+		};
+	}
+	/* Exactly as it is now: the same override, the same driver (or none). */
+	p->undo = (struct pp_move){ .override = f->driver_override, .to = f->driver,
+				    .how = f->driver ? BIND_DRIVER : BIND_NONE };
+	return 0;
+}
+
+static int run_one(struct pp_session *s, struct plan *p)
+{
+	char *why = NULL, *after;
+
+	if (move_function(s, p->f, &p->back, &why) < 0) {
+		char *why2 = NULL;
+
+		pp_warn("%s: rebind failed: %s", p->f->bdf, why);
+		free(why);
+		if (move_function(s, p->f, &p->undo, &why2) == 0) {
+			pp_warn("%s: rolled back: on %s again%s", p->f->bdf, driver_label(p->f->driver),
+				p->has_record ? "; record kept" : "");
+		} else {
+			pp_warn("%s: rollback failed too: %s", p->f->bdf, why2);
+			free(why2);
+		}
+		return PP_EXIT_ERROR;
+	}
+	if (p->has_record && state_drop(&s->state, p->f->bdf) < 0)
+		return PP_EXIT_ERROR;
+	after = s->dry_run ? xstrdup(p->back.to) : live_driver(s, p->f);
+	if (s->dry_run)
+		printf("%s: %s -> %s (dry run: nothing written)\n", p->f->bdf, driver_label(p->f->driver),
+		       p->back.to ? p->back.to : "(reprobe)");
+	else
+		printf("%s: %s -> %s\n", p->f->bdf, driver_label(p->f->driver), driver_label(after));
+	free(after);
+	return PP_EXIT_OK;
+}
+
+static int run_rebind(struct pp_ctx *ctx, int argc, char **argv)
+{
+	struct pp_session s;
+	struct pp_function **set = NULL;
+	struct plan *plans = NULL;
+	size_t n_set = 0, n_plans = 0;
+	int rc;
+
+	if (ctx->all && argc)
+		return pp_usage_error("rebind: give BDFs or --all, not both");
+	if (!ctx->all && !argc)
+		return pp_usage_error("rebind: needs BDF... or --all");
+	if ((rc = check_bdf_args(argc, argv)))
+		return rc;
+	if ((rc = session_begin(&s, ctx, "rebind")))
+		return rc;
+
+	if (ctx->all) {
+		struct pp_strv recorded = { 0 };
+
+		state_list(&s.state, &recorded);
+		set = xcalloc(recorded.n + 1, sizeof(*set));
+		for (size_t i = 0; i < recorded.n; i++) {
+			struct pp_bdf b;
+			struct pp_function *f;
+
+			if (!bdf_parse_sysfs(recorded.v[i], &b) || !(f = model_find(s.m, &b))) {
+				pp_warn("%s: recorded, but no such function now; record kept", recorded.v[i]);
+				rc = PP_EXIT_ERROR;
+				continue;
+			}
+			set[n_set++] = f;
+		}
+		strv_free(&recorded);
+		if (!n_set && !rc)
+			printf("nothing to do: pcipass has no records\n");
+	} else if ((rc = ctx_functions(s.m, argc, argv, &set, &n_set))) {
+		goto out;
+	}
+
+	/* Plan everything first: a missing driver stops the run before any write. */
+	plans = xcalloc(n_set + 1, sizeof(*plans));
+	for (size_t i = 0; i < n_set; i++) {
+		struct plan *p = &plans[n_plans];
+		bool skip;
+		int prc;
+
+		p->f = set[i];
+		prc = plan_one(&s, p, &skip);
+		if (prc) {
+			moved_free(&p->rec);
+			rc = prc;
+			goto out;
+		}
+		if (skip)
+			moved_free(&p->rec);
+		else
+			n_plans++;
+	}
+	for (size_t i = 0; i < n_plans; i++) {
+		int one = run_one(&s, &plans[i]);
+		if (one)
+			rc = one;
+	}
+out:
+	for (size_t i = 0; i < n_plans; i++)
+		moved_free(&plans[i].rec);
+	free(plans);
+	free(set);
+	session_end(&s);
+	return rc;
+}
+
+const struct pp_command cmd_rebind = {
+	.name = "rebind",
+	.args = "BDF...|--all",
+	.summary = "give functions back to the driver they had before pcipass unbind",
+	.opts = rebind_opts,
+	.min_args = 0,
+	.max_args = -1,
+	.run = run_rebind,
+};

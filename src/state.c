@@ -1,0 +1,292 @@
+/*
+ * The state directory <root>/run/pcipass (see state.h for the format).
+ *
+ * It lives under the same root as sysfs so that a run against a snapshot
+ * keeps its records inside the snapshot.  Every access is relative to the
+ * root's directory fd and refuses symlinks (O_NOFOLLOW at each level): a
+ * snapshot is untrusted, and on the live host /run/pcipass must not be
+ * redirected elsewhere by a link.  sysroot.c stays the only sysfs writer;
+ * this file writes only its own records.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "state.h"
+
+#define STATE_FILE_MAX 4096
+
+static int state_fail(const struct pp_state *st, const char *name, int err)
+{
+	char *rel = name ? xasprintf(STATE_DIR "/%s", name) : xstrdup(STATE_DIR);
+	char *where = root_path(st->root, rel);
+
+	pp_error("%s: %s", where, strerror(err));
+	free(where);
+	free(rel);
+	return -1;
+}
+
+/* Open (or create) one directory level, refusing a symlink in its place. */
+static int open_dir_at(int parent, const char *name, bool create, int *err)
+{
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT && create) {
+		if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST) {
+			*err = errno;
+			return -1;
+		}
+		fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0)
+		*err = errno == ELOOP ? ENOTDIR : errno;	/* a symlink: "Not a directory" says it */
+	return fd;
+}
+
+int state_open(struct pp_state *st, const struct pp_root *r, bool dry_run)
+{
+	int runfd, err = 0;
+
+	st->root = r;
+	st->dirfd = st->lockfd = -1;
+	st->dry_run = dry_run;
+
+	runfd = open_dir_at(r->fd, "run", !dry_run, &err);
+	if (runfd < 0) {
+		if (dry_run && err == ENOENT)
+			return 0;
+		char *where = root_path(r, "run");
+		pp_error("%s: %s (pcipass keeps its records in %s/pcipass)", where, strerror(err), where);
+		free(where);
+		return PP_EXIT_ERROR;
+	}
+	st->dirfd = open_dir_at(runfd, "pcipass", !dry_run, &err);
+	close(runfd);
+	if (st->dirfd < 0) {
+		if (dry_run && err == ENOENT)
+			return 0;
+		state_fail(st, NULL, err);
+		return PP_EXIT_ERROR;
+	}
+	if (dry_run)
+		return 0;
+
+	st->lockfd = openat(st->dirfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (st->lockfd < 0) {
+		state_fail(st, "lock", errno);
+		state_close(st);
+		return PP_EXIT_ERROR;
+	}
+	if (flock(st->lockfd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK) {
+			state_fail(st, "lock", errno);
+			state_close(st);
+			return PP_EXIT_ERROR;
+		}
+		pp_warn("waiting for another pcipass run to finish");
+		while (flock(st->lockfd, LOCK_EX) < 0) {
+			if (errno != EINTR) {
+				state_fail(st, "lock", errno);
+				state_close(st);
+				return PP_EXIT_ERROR;
+			}
+		}
+	}
+	return 0;
+}
+
+void state_close(struct pp_state *st)
+{
+	/* Closing the lock file releases the flock. */
+	if (st->lockfd >= 0)
+		close(st->lockfd);
+	if (st->dirfd >= 0)
+		close(st->dirfd);
+	st->lockfd = st->dirfd = -1;
+}
+
+void moved_free(struct pp_moved *mv)
+{
+	free(mv->driver);
+	free(mv->override);
+	free(mv->target);
+	mv->driver = mv->override = mv->target = NULL;
+}
+
+/* A record's value: a driver name, or empty for none.  Anything else is refused. */
+static bool take_name(const char *value, char **out)
+{
+	if (!*value) {
+		free(*out);
+		*out = NULL;
+		return true;
+	}
+	if (!valid_driver_name(value))
+		return false;
+	free(*out);
+	*out = xstrdup(value);
+	return true;
+}
+
+int state_load(const struct pp_state *st, const char *bdf, struct pp_moved *out)
+{
+	char buf[STATE_FILE_MAX + 1], *line, *save;
+	ssize_t n;
+	size_t got = 0;
+	int fd;
+	bool bad = false;
+
+	memset(out, 0, sizeof(*out));
+	if (st->dirfd < 0)
+		return 0;
+	fd = openat(st->dirfd, bdf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return state_fail(st, bdf, errno);
+	}
+	while (got < STATE_FILE_MAX && (n = read(fd, buf + got, STATE_FILE_MAX - got)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			return state_fail(st, bdf, e);
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	snprintf(out->bdf, sizeof(out->bdf), "%s", bdf);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "driver=", 7) == 0)
+			bad |= !take_name(line + 7, &out->driver);
+		else if (strncmp(line, "override=", 9) == 0)
+			bad |= !take_name(line + 9, &out->override);
+		else if (strncmp(line, "target=", 7) == 0)
+			bad |= !take_name(line + 7, &out->target);
+	}
+	if (bad) {
+		char *where = root_path(st->root, STATE_DIR);
+		pp_error("%s/%s: holds a value that is not a driver name; fix or remove the file", where, bdf);
+		free(where);
+		moved_free(out);
+		return -1;
+	}
+	return 1;
+}
+
+static int write_all(int fd, const char *s, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, s, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		s += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int state_save(const struct pp_state *st, const struct pp_moved *mv)
+{
+	char *text, *tmp;
+	int fd, err;
+
+	text = xasprintf("# %s: moved by pcipass; 'pcipass rebind %s' restores it\n"
+			 "driver=%s\noverride=%s\ntarget=%s\n",
+			 mv->bdf, mv->bdf, mv->driver ? mv->driver : "", mv->override ? mv->override : "",
+			 mv->target ? mv->target : "");
+	if (st->dry_run || pp_verbose)
+		printf("save " STATE_DIR "/%s <- driver=%s override=%s target=%s\n", mv->bdf,
+		       mv->driver ? mv->driver : "", mv->override ? mv->override : "", mv->target ? mv->target : "");
+	if (st->dry_run) {
+		free(text);
+		return 0;
+	}
+	tmp = xasprintf(".%s.%ld.tmp", mv->bdf, (long)getpid());
+	fd = openat(st->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err = errno;
+		goto fail;
+	}
+	if (write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
+		err = errno;
+		close(fd);
+		unlinkat(st->dirfd, tmp, 0);
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		err = errno;
+		unlinkat(st->dirfd, tmp, 0);
+		goto fail;
+	}
+	if (renameat(st->dirfd, tmp, st->dirfd, mv->bdf) < 0) {
+		err = errno;
+		unlinkat(st->dirfd, tmp, 0);
+		goto fail;
+	}
+	/* The rename is durable only once the directory is. */
+	fsync(st->dirfd);
+	free(tmp);
+	free(text);
+	return 0;
+fail:
+	free(tmp);
+	free(text);
+	return state_fail(st, mv->bdf, err);
+}
+
+int state_drop(const struct pp_state *st, const char *bdf)
+{
+	if (st->dry_run || pp_verbose)
+		printf("remove " STATE_DIR "/%s\n", bdf);
+	if (st->dry_run || st->dirfd < 0)
+		return 0;
+	if (unlinkat(st->dirfd, bdf, 0) < 0 && errno != ENOENT)
+		return state_fail(st, bdf, errno);
+	fsync(st->dirfd);
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void state_list(const struct pp_state *st, struct pp_strv *bdfs)
+{
+	int fd;
+	DIR *d;
+	struct dirent *de;
+
+	if (st->dirfd < 0)
+		return;
+	fd = openat(st->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		struct pp_bdf b;
+		if (bdf_parse_sysfs(de->d_name, &b))
+			strv_push(bdfs, de->d_name);
+	}
+	closedir(d);
+	if (bdfs->n)
+		qsort(bdfs->v, bdfs->n, sizeof(*bdfs->v), cmp_str);
+}
