@@ -82,6 +82,9 @@ int ctx_functions(const struct pp_model *m, int argc, char **argv,
 		  struct pp_function ***out, size_t *n);
 
 extern const struct pp_command cmd_list;
+extern const struct pp_command cmd_unbind;
+extern const struct pp_command cmd_reset;
+extern const struct pp_command cmd_rebind;
 extern const struct pp_command cmd_explain;
 extern const struct pp_command cmd_snapshot;
 

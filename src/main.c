@@ -14,6 +14,9 @@
 
 static const struct pp_command *const commands[] = {
 	&cmd_list,
+	&cmd_unbind,
+	&cmd_reset,
+	&cmd_rebind,
 	&cmd_explain,
 	&cmd_snapshot,
 };
