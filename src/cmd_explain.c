@@ -12,6 +12,7 @@
 #include "checks.h"
 #include "cli.h"
 #include "render.h"
+#include "vmconfig.h"
 
 #define WIDTH 80
 #define FINDING_INDENT 11	/* "  blocker  " */
@@ -21,6 +22,9 @@ static const struct pp_opt explain_opts[] = {
 	{ OPT_ALL, "all", 'a', NULL, "judge every function alone, as list does (exit 1 if any has a blocker)" },
 	{ OPT_NUMERIC, "numeric", 'n', NULL, "numeric ids in headers; twice (-nn) for names and ids" },
 	{ OPT_JSON, "json", 'j', NULL, "print one JSON document" },
+	{ OPT_LIBVIRT_XML, "libvirt-xml", 0, NULL,
+	  "print libvirt <hostdev> elements for the set, or its blockers (exit 1)" },
+	{ OPT_QEMU_ARGS, "qemu-args", 0, NULL, "print QEMU -device vfio-pci arguments for the set, or its blockers" },
 	{ OPT_END, NULL, 0, NULL, NULL },
 };
 
@@ -263,6 +267,21 @@ static int print_json(struct explain *e)
 	return assignable ? PP_EXIT_OK : PP_EXIT_BLOCKED;
 }
 
+/* --libvirt-xml, --qemu-args: the set's VM configuration (vmconfig.c), or its blockers. */
+static int print_vmconfig(struct explain *e, enum vm_format fmt)
+{
+	struct pp_findings *fs = xcalloc(e->n, sizeof(*fs));
+	int rc;
+
+	for (size_t i = 0; i < e->n; i++)
+		judge(e, e->scope[i], &fs[i]);
+	rc = vmconfig_emit(e->m, &e->together, fs, fmt);
+	for (size_t i = 0; i < e->n; i++)
+		findings_free(&fs[i]);
+	free(fs);
+	return rc;
+}
+
 static int run_explain(struct pp_ctx *ctx, int argc, char **argv)
 {
 	struct explain e = { 0 };
@@ -274,6 +293,11 @@ static int run_explain(struct pp_ctx *ctx, int argc, char **argv)
 		return pp_usage_error("explain: --all and BDF arguments: choose one");
 	if (!ctx->all && !argc)
 		return pp_usage_error("explain: needs BDF... (one assignment set) or --all");
+	if (ctx->libvirt_xml && ctx->qemu_args)
+		return pp_usage_error("explain: --libvirt-xml and --qemu-args: choose one");
+	if ((ctx->libvirt_xml || ctx->qemu_args) && (ctx->all || ctx->json))
+		return pp_usage_error("explain: --%s is for one set of BDFs, without --all or --json",
+				      ctx->libvirt_xml ? "libvirt-xml" : "qemu-args");
 	m = ctx_model(ctx);
 	if (!m)
 		return PP_EXIT_ERROR;
@@ -299,7 +323,10 @@ static int run_explain(struct pp_ctx *ctx, int argc, char **argv)
 	for (size_t i = 0; i < m->problems.n; i++)
 		pp_warn("%s", m->problems.v[i]);
 	e.checker = checker_new(m);
-	rc = ctx->json ? print_json(&e) : print_text(&e);
+	if (ctx->libvirt_xml || ctx->qemu_args)
+		rc = print_vmconfig(&e, ctx->libvirt_xml ? VM_LIBVIRT_XML : VM_QEMU_ARGS);
+	else
+		rc = ctx->json ? print_json(&e) : print_text(&e);
 	checker_free(e.checker);
 	free(e.scope);
 	free(fns);
