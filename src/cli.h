@@ -87,5 +87,6 @@ extern const struct pp_command cmd_reset;
 extern const struct pp_command cmd_rebind;
 extern const struct pp_command cmd_explain;
 extern const struct pp_command cmd_snapshot;
+extern const struct pp_command cmd_report;
 
 #endif

@@ -19,6 +19,7 @@ static const struct pp_command *const commands[] = {
 	&cmd_rebind,
 	&cmd_explain,
 	&cmd_snapshot,
+	&cmd_report,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
