@@ -42,7 +42,13 @@ static void print_opts(FILE *out, const struct pp_opt *opts)
 			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->long_name, sp, arg);
 		else
 			snprintf(left, sizeof(left), "    --%s%s%s", o->long_name, sp, arg);
-		fprintf(out, "  %-26s %s\n", left, o->help);
+		/* A long synopsis gets a line of its own: the help column stays
+		 * aligned and a reader (or the completion) never mistakes the
+		 * first word of the help for the option's argument. */
+		if (strlen(left) > 25)
+			fprintf(out, "  %s\n  %-26s %s\n", left, "", o->help);
+		else
+			fprintf(out, "  %-26s %s\n", left, o->help);
 	}
 }
 
@@ -63,6 +69,7 @@ static void usage_command(FILE *out, const struct pp_command *c)
 	fprintf(out, "Usage: %s [--sysroot DIR] %s [options]%s%s\n\n%s.\n\nOptions:\n", pp_progname, c->name,
 		c->args ? " " : "", c->args ? c->args : "", c->summary);
 	print_opts(out, c->opts);
+	fputs("\nGlobal options:\n", out);
 	print_opts(out, global_opts);
 }
 
@@ -87,7 +94,9 @@ static void build_getopt(const struct pp_command *c, struct option *longs, char 
 			longs[nl].name = o->long_name;
 			longs[nl].has_arg = o->arg_name ? required_argument : no_argument;
 			longs[nl].flag = NULL;
-			longs[nl].val = o->short_name ? o->short_name : (int)o->key + 0x200;
+			/* Long names get their own values, apart from the short
+			 * letters, so that an error can name the form used. */
+			longs[nl].val = (int)o->key + 0x200;
 			nl++;
 			if (o->short_name) {
 				shorts[ns++] = (char)o->short_name;
@@ -156,12 +165,17 @@ static int parse_opts(struct pp_ctx *ctx, const struct pp_command *c, int argc, 
 		const struct pp_opt *o;
 
 		if (ch == '?' || ch == ':') {
+			/* getopt sets optopt to the option it recognised (short
+			 * letter or long value), 0 for a long name it does not know. */
+			const struct pp_opt *bad = optopt ? opt_by_val(c, optopt) : NULL;
+			const char *why = !bad ? "unknown option" : bad->arg_name ? "needs an argument"
+										  : "takes no argument";
+
 			if (optopt && optopt < 0x100)
-				return pp_usage_error("-%c: %s", optopt,
-						      strchr(shorts, optopt) ? "needs an argument" : "unknown option");
-			return pp_usage_error("%s: %s", argv[optind - 1],
-					      strchr(argv[optind - 1], '=') || optopt ? "needs an argument or is unknown"
-										 : "unknown option");
+				return pp_usage_error("-%c: %s", optopt, why);
+			if (bad)
+				return pp_usage_error("--%s: %s", bad->long_name, why);
+			return pp_usage_error("%.64s: %s", argv[optind - 1], why);
 		}
 		o = opt_by_val(c, ch);
 		if (!o)
@@ -238,10 +252,8 @@ int main(int argc, char **argv)
 	rc = parse_opts(&ctx, NULL, argc, argv);
 	if (rc)
 		return rc;
-	if (optind >= argc) {
-		usage_main(stderr);
-		return PP_EXIT_ERROR;
-	}
+	if (optind >= argc)
+		return pp_usage_error("no command given");
 	c = find_command(argv[optind]);
 	if (!c)
 		return pp_usage_error("%.64s: unknown command", argv[optind]);
