@@ -468,8 +468,17 @@ static void link_parents(struct pp_model *m)
 			pslash = strrchr(dir, '/');
 			if (bdf_parse_sysfs(pslash ? pslash + 1 : dir, &b)) {
 				f->parent = model_find(m, &b);
-				if (f->parent == f)
+				/*
+				 * Only the function that lives in that very directory: in a
+				 * broken tree another one can carry the name, and taking it
+				 * could make two functions each other's parent.  A parent's
+				 * directory is then always a strict prefix: no cycles.
+				 */
+				if (f->parent && strcmp(f->parent->sysfs_dir, dir) != 0) {
+					problem(m, "%s: its directory %s is not the one of %s, parent not linked",
+						f->bdf, f->sysfs_dir, f->parent->bdf);
 					f->parent = NULL;
+				}
 			}
 		}
 		free(dir);
