@@ -124,3 +124,48 @@ hostdevs() {
 	assert_failure 2
 	assert_equal "$(head -1 <<<"$stderr")" "pcipass: explain: --qemu-args is for one set of BDFs, without --all or --json"
 }
+
+# A snapshot taken by `pcipass snapshot` inside a real QEMU guest
+# (tests/vm/check-replay.sh --save-fixture; the QEMU command is next to it):
+# the e1000e function 01:00.2 of the multifunction device and the e1000
+# 03:02.0 behind the pcie-pci-bridge were moved to vfio-pci in the guest.
+GUEST=$BATS_TEST_DIRNAME/vmconfig/guest-vfio.tar.gz
+
+@test "real guest: the multifunction set without its vfio-held e1000e brings it along as type='none'" {
+	run --separate-stderr pp --sysroot "$GUEST" explain --libvirt-xml 01:00.0 01:00.1
+	assert_success
+	assert_equal "$stderr" ""
+	echo "$output" > hostdev.xml
+	xmllint --noout hostdev.xml
+	assert_equal "$(hostdevs hostdev.xml)" \
+"<address domain=\"0x0000\" bus=\"0x01\" slot=\"0x00\" function=\"0x0\"/> | <address type=\"pci\" domain=\"0x0000\" bus=\"0x00\" slot=\"0x10\" function=\"0x0\" multifunction=\"on\"/>
+<address domain=\"0x0000\" bus=\"0x01\" slot=\"0x00\" function=\"0x1\"/> | <address type=\"pci\" domain=\"0x0000\" bus=\"0x00\" slot=\"0x10\" function=\"0x1\"/>
+<address domain=\"0x0000\" bus=\"0x01\" slot=\"0x00\" function=\"0x2\"/> | <address type=\"none\"/>"
+	assert_equal "$(xmllint --xpath '//comment()[contains(., "0000:01:00.2")]' hostdev.xml)" \
+		"<!-- 0000:01:00.2: not visible to the guest, held by vfio: same IOMMU group 6 as 0000:01:00.0 -->"
+	# the guest's own view of that set: no blocker, the e1000e outside the set on vfio-pci
+	assert_equal "$(pp --sysroot "$GUEST" explain --json 01:00.0 01:00.1 | jq -c '[.assignable, ([.functions[].findings[].code] | index("group-not-viable"))]')" '[true,null]'
+}
+
+@test "real guest: a conventional device alone brings the vfio-held device behind the same bridge" {
+	run --separate-stderr pp --sysroot "$GUEST" explain --libvirt-xml 03:01.0
+	assert_success
+	echo "$output" > hostdev.xml
+	xmllint --noout hostdev.xml
+	assert_equal "$(hostdevs hostdev.xml)" \
+"<address domain=\"0x0000\" bus=\"0x03\" slot=\"0x01\" function=\"0x0\"/> | -
+<address domain=\"0x0000\" bus=\"0x03\" slot=\"0x02\" function=\"0x0\"/> | <address type=\"none\"/>"
+	# the bridge itself (02:00.0, in the same group) is never a hostdev
+	assert_equal "$(xmllint --xpath 'count(//source/address[@bus="0x02"])' hostdev.xml)" "0"
+	run --separate-stderr pp --sysroot "$GUEST" explain --qemu-args 03:01.0
+	assert_success
+	assert_output "-device vfio-pci,host=0000:03:01.0"
+	assert_equal "$stderr" "pcipass: note: 0000:03:02.0 is not given to the guest but must stay unbound or on vfio-pci while it runs (same IOMMU group 7 as 0000:03:01.0)"
+}
+
+@test "real guest: the host-bound rtl8139 is not a silent companion of the e1000: the set is refused" {
+	run --separate-stderr pp --sysroot "$GUEST" explain --libvirt-xml 03:02.0
+	assert_failure 1
+	assert_output ""
+	[[ "$stderr" == *"  0000:03:02.0: group-not-viable: "*"0000:03:01.0"* ]]
+}
