@@ -666,8 +666,9 @@ static void check_group_not_viable(struct judge *j)
 		add_evidence(x, "iommu_group %d: %zu host-bound endpoints outside the set", g->id, p.total);
 	sb_add(&b, "add ");
 	sb_bdfs(&b, p.v, p.n);
-	sb_add(&b, "%s to the set, or unbind %s from the host driver; bridges in the group may stay on pcieport",
-	       p.total > p.n ? " (and the rest of the group)" : "", p.total > 1 ? "them" : "it");
+	sb_add(&b, "%s to the set, or unbind %s; bridges in the group may stay on pcieport",
+	       p.total > p.n ? " (and the rest of the group)" : "",
+	       p.total > 1 ? "them from their host drivers" : "it from its host driver");
 	x->hint = sb_take(&b);
 }
 

@@ -59,11 +59,13 @@ static void judge(struct explain *e, const struct pp_function *f, struct pp_find
 
 /*
  * Print text word by word from column col, breaking lines before WIDTH and
- * indenting continuation lines.  A word longer than a line stays whole.
+ * indenting continuation lines.  A word longer than a whole line (a sysfs
+ * path in the evidence) is cut after a '/' where possible.
  */
 static void print_wrapped(size_t col, size_t indent, const char *text)
 {
 	bool line_start = true;
+	size_t room = WIDTH > indent ? WIDTH - indent : 1;
 
 	for (const char *p = text; *p;) {
 		size_t w;
@@ -73,7 +75,7 @@ static void print_wrapped(size_t col, size_t indent, const char *text)
 		if (!*p)
 			break;
 		w = strcspn(p, " ");
-		if (!line_start && col + 1 + w > WIDTH) {
+		if (!line_start && col + 1 + w > WIDTH && (w <= room || col + 1 >= WIDTH - 8)) {
 			printf("\n%*s", (int)indent, "");
 			col = indent;
 			line_start = true;
@@ -81,6 +83,20 @@ static void print_wrapped(size_t col, size_t indent, const char *text)
 		if (!line_start) {
 			putchar(' ');
 			col++;
+		}
+		while (col + w > WIDTH && WIDTH > col + 1) {
+			/* the part that fits, up to its last '/' if it has one */
+			size_t fit = WIDTH - col, cut = fit;
+
+			while (cut > 1 && p[cut - 1] != '/')
+				cut--;
+			if (cut <= 1)
+				cut = fit;
+			fwrite(p, 1, cut, stdout);
+			printf("\n%*s", (int)indent, "");
+			col = indent;
+			p += cut;
+			w -= cut;
 		}
 		fwrite(p, 1, w, stdout);
 		col += w;
@@ -177,7 +193,7 @@ static int print_text(struct explain *e)
 				add_code(&blocker_codes, x->code);
 		}
 		if (!shown)
-			printf("  no findings\n");
+			printf(host_header ? "  no findings beyond the host's\n" : "  no findings\n");
 		assignable += findings_worst(&all[i]) < PP_BLOCKER;
 		putchar('\n');
 	}

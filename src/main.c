@@ -221,9 +221,17 @@ int ctx_functions(const struct pp_model *m, int argc, char **argv, struct pp_fun
 		bool dup = false;
 
 		if (!bdf_parse_user(argv[i], &b)) {
+			/* Echo at most 64 bytes of it, control characters shown as '?'. */
+			char shown[68];
+			size_t len = strlen(argv[i]), keep = len < 64 ? len : 64;
+
+			for (size_t c = 0; c < keep; c++)
+				shown[c] = argv[i][c] >= 0x20 && argv[i][c] < 0x7f ? argv[i][c] : '?';
+			strcpy(shown + keep, len > 64 ? "..." : "");
 			free(v);
-			return pp_usage_error("%.64s%s: not a PCI address (expected [DDDD:]BB:DD.F)", argv[i],
-					      strlen(argv[i]) > 64 ? "..." : "");
+			if (!len)
+				return pp_usage_error("an empty argument is not a PCI address (expected [DDDD:]BB:DD.F)");
+			return pp_usage_error("%s: not a PCI address (expected [DDDD:]BB:DD.F)", shown);
 		}
 		f = model_find(m, &b);
 		if (!f) {

@@ -1,0 +1,300 @@
+#!/usr/bin/env bats
+# The finding catalogue (design.md section 3), code by code: a real capture
+# where each code fires and one where it must not, with the exact codes and
+# severities of every function judged.  Cases QEMU cannot produce come from
+# derived trees (tests/sysfs-snapshots/derived/README).
+
+setup() {
+	load common
+	load explain-helpers
+}
+
+@test "iommu-disabled: fires on the guest booted without an IOMMU, not with one" {
+	run findings "$(snapshot noiommu)" 03:00.0
+	assert_output "0000:03:00.0 iommu-disabled:blocker host-driver-bound:info"
+	run findings "$(snapshot rootports)" 03:00.0
+	assert_output "0000:03:00.0 host-driver-bound:info"
+	run --separate-stderr pp --sysroot "$(snapshot noiommu)" explain --json 03:00.0
+	assert_failure 1
+	echo "$output" | jq -e '.assignable == false and (.functions[0].findings[0] |
+		.scope == "host" and (.message | startswith("No IOMMU is active on this host")) and
+		.hint == "boot with intel_iommu=on (Intel) or amd_iommu=on (AMD) and enable VT-d or AMD-Vi in the firmware setup")'
+
+}
+
+@test "not-endpoint: root ports, switch ports, PCIe-to-PCI and host bridges; never an endpoint" {
+	run findings "$(snapshot rootports)" 00:00.0 00:02.0 01:00.0
+	assert_output "0000:00:00.0 not-endpoint:blocker
+0000:00:02.0 not-endpoint:blocker
+0000:01:00.0 host-in-use:warning host-driver-bound:info"
+	run findings "$(snapshot switch)" 01:00.0 02:00.0 02:01.0
+	assert_output "0000:01:00.0 not-endpoint:blocker
+0000:02:00.0 not-endpoint:blocker
+0000:02:01.0 not-endpoint:blocker"
+	run findings "$(snapshot pcibridge)" 01:00.0
+	assert_output "0000:01:00.0 not-endpoint:blocker"
+	run --separate-stderr pp --sysroot "$(snapshot rootports)" explain --json 00:02.0
+	assert_failure 1
+	echo "$output" | jq -e '.functions[0].findings[0] |
+		.message == "0000:00:02.0 (QEMU PCIe Root port) is a PCIe root port, not an endpoint: bridges stay with the host and are never assigned." and
+		.hint == "assign the endpoints below it instead: 0000:01:00.0 (Virtio 1.0 network device)" and
+		.related == ["0000:01:00.0"]'
+
+}
+
+@test "group-not-viable: one device of a shared group is refused, the whole group is not" {
+	run findings "$(snapshot rootports)" 00:1f.2
+	assert_output "0000:00:1f.2 group-not-viable:blocker missing-function0:blocker no-reset:blocker multifunction-partial:warning no-flr:warning no-acs:info host-driver-bound:info"
+	run findings "$(snapshot rootports)" 00:1f.0 00:1f.2 00:1f.3
+	assert_output "0000:00:1f.0 no-reset:blocker no-flr:warning group-shared:info no-acs:info host-driver-bound:info
+0000:00:1f.2 no-reset:blocker no-flr:warning group-shared:info no-acs:info host-driver-bound:info
+0000:00:1f.3 no-reset:blocker no-flr:warning group-shared:info no-acs:info host-driver-bound:info"
+	run findings "$(snapshot pcibridge)" 02:01.0 02:02.0
+	refute_output --partial group-not-viable
+	run --separate-stderr pp --sysroot "$(snapshot rootports)" explain --json 00:1f.2
+	assert_failure 1
+	echo "$output" | jq -e '.functions[0].findings[0] | .code == "group-not-viable" and
+		.related == ["0000:00:1f.0", "0000:00:1f.3"] and
+		(.evidence | index("iommu_group 5 also holds 0000:00:1f.0 bound to lpc_ich")) and
+		(.hint | startswith("add 0000:00:1f.0 0000:00:1f.3 to the set"))'
+}
+
+@test "group-shared: the rest of the group is listed when it goes along, absent for a group of one" {
+	run --separate-stderr pp --sysroot "$(snapshot multifunction)" explain --json 01:00.0 01:00.1 01:00.2
+	assert_success
+	echo "$output" | jq -e '[.functions[] | .findings[] | select(.code == "group-shared") | .related] ==
+		[["0000:01:00.1", "0000:01:00.2"], ["0000:01:00.0", "0000:01:00.2"], ["0000:01:00.0", "0000:01:00.1"]]'
+	run findings "$(snapshot rootports)" 01:00.0
+	refute_output --partial group-shared
+}
+
+@test "conventional-bridge: devices behind the PCIe-to-PCI bridge, not those behind root ports" {
+	run findings "$(snapshot pcibridge)" 02:02.0 03:00.0
+	assert_output "0000:02:02.0 group-not-viable:blocker no-reset:blocker conventional-bridge:warning no-flr:warning host-driver-bound:info
+0000:03:00.0 host-in-use:warning host-driver-bound:info"
+	run --separate-stderr pp --sysroot "$(snapshot pcibridge)" explain --json 02:02.0
+	echo "$output" | jq -e '.functions[0].findings[] | select(.code == "conventional-bridge") |
+		.related == ["0000:02:01.0"] and (.evidence | index("0000:01:00.0: PCIe port type 7 (pcie-to-pci-bridge)"))'
+}
+
+@test "no-acs: a multifunction device without ACS names itself; a group of one says nothing" {
+	run findings "$(snapshot multifunction)" 01:00.0 01:00.1 01:00.2
+	assert_output "0000:01:00.0 host-in-use:warning stale-reset-method:warning group-shared:info no-acs:info host-driver-bound:info
+0000:01:00.1 group-shared:info no-acs:info host-driver-bound:info
+0000:01:00.2 no-flr:warning pm-reset-only:warning group-shared:info no-acs:info host-driver-bound:info"
+	# the switch's devices share a group only with their own downstream port
+	run findings "$(snapshot switch)" 03:00.0 04:00.0
+	assert_output "0000:03:00.0 host-in-use:warning host-driver-bound:info
+0000:04:00.0 no-flr:warning pm-reset-only:warning host-driver-bound:info"
+	run findings "$(snapshot rootports)" 01:00.0
+	refute_output --partial no-acs
+}
+
+@test "no-flr: e1000e and conventional devices lack it, virtio and nvme have it" {
+	run findings "$(snapshot rootports)" 01:00.0 02:00.0 03:00.0
+	assert_output "0000:01:00.0 host-in-use:warning host-driver-bound:info
+0000:02:00.0 no-flr:warning pm-reset-only:warning host-driver-bound:info
+0000:03:00.0 host-driver-bound:info"
+	run --separate-stderr pp --sysroot "$(snapshot rootports)" explain --json 02:00.0
+	echo "$output" | jq -e '.functions[0].findings[0] | .code == "no-flr" and
+		(.evidence | index("0000:02:00.0: PCIe DevCap bit 28 (FLR) clear"))'
+}
+
+@test "no-reset: a function with neither reset file nor reset_method; not one with reset_method" {
+	run findings "$(snapshot pcibridge)" 02:02.0
+	assert_output "0000:02:02.0 group-not-viable:blocker no-reset:blocker conventional-bridge:warning no-flr:warning host-driver-bound:info"
+	run --separate-stderr pp --sysroot "$(snapshot pcibridge)" explain --json 02:02.0
+	echo "$output" | jq -e '.functions[0].findings[] | select(.code == "no-reset") |
+		.evidence == ["0000:02:02.0: no reset file and no reset_method"] and
+		(.hint | startswith("only a secondary bus reset of 0000:01:00.0 reaches it"))'
+	run findings "$(snapshot rootports)" 02:00.0
+	refute_output --partial no-reset
+}
+
+@test "bus-reset-scope: blocker while a bystander is host-bound outside the set, warning with it in the set" {
+	run findings "$(snapshot pcibridge)" 02:01.0
+	assert_output "0000:02:01.0 group-not-viable:blocker bus-reset-scope:blocker conventional-bridge:warning no-flr:warning stale-reset-method:warning subpage-bar:info host-driver-bound:info"
+	run findings "$(snapshot pcibridge)" 02:01.0 02:02.0
+	assert_output "0000:02:01.0 bus-reset-scope:warning conventional-bridge:warning no-flr:warning stale-reset-method:warning subpage-bar:info group-shared:info host-driver-bound:info
+0000:02:02.0 no-reset:blocker conventional-bridge:warning no-flr:warning group-shared:info host-driver-bound:info"
+	# pm bus: a function-level reset exists, so the bus reset is not the only one
+	run findings "$(snapshot rootports)" 02:00.0
+	refute_output --partial bus-reset-scope
+	run --separate-stderr pp --sysroot "$(snapshot pcibridge)" explain --json 02:01.0
+	echo "$output" | jq -e '.functions[0].findings[] | select(.code == "bus-reset-scope") |
+		.related == ["0000:02:02.0"] and
+		.evidence == ["0000:02:01.0/reset_method: bus", "0000:02:02.0 below 0000:01:00.0 is bound to e1000"]'
+}
+
+@test "stale-reset-method: bus listed while others now share the bus; not for a function alone on it" {
+	run --separate-stderr pp --sysroot "$(snapshot pcibridge)" explain --json 02:01.0
+	echo "$output" | jq -e '[.functions[0].findings[] | select(.code == "stale-reset-method")] | length == 1'
+	run findings "$(snapshot multifunction)" 01:00.0 01:00.1
+	assert_output "0000:01:00.0 group-not-viable:blocker host-in-use:warning multifunction-partial:warning stale-reset-method:warning group-shared:info no-acs:info host-driver-bound:info
+0000:01:00.1 group-not-viable:blocker multifunction-partial:warning group-shared:info no-acs:info host-driver-bound:info"
+	# the SR-IOV PF listed bus before its VFs appeared on bus 02
+	run findings "$(snapshot sriov)" 02:00.0
+	assert_output "0000:02:00.0 stale-reset-method:warning host-driver-bound:info"
+	run findings "$(snapshot rootports)" 02:00.0 03:00.0
+	refute_output --partial stale-reset-method
+}
+
+@test "pm-reset-only: pm is the only function-level reset; not when flr is there too" {
+	run findings "$(snapshot multifunction)" 01:00.2
+	assert_output "0000:01:00.2 group-not-viable:blocker missing-function0:blocker multifunction-partial:warning no-flr:warning pm-reset-only:warning no-acs:info host-driver-bound:info"
+	run --separate-stderr pp --sysroot "$(snapshot rootports)" explain --json 02:00.0
+	echo "$output" | jq -e '.functions[0].findings[] | select(.code == "pm-reset-only") |
+		.evidence == ["0000:02:00.0/reset_method: pm bus", "0000:02:00.0: PM capability, PMCSR NoSoftRst=0"]'
+	# virtio-net: flr pm bus
+	run findings "$(snapshot multifunction)" 01:00.0 01:00.1 01:00.2
+	assert_line --index 0 --partial "0000:01:00.0 "
+	refute_line --index 0 --partial pm-reset-only
+	refute_line --index 1 --partial pm-reset-only
+}
+
+@test "subpage-bar: info for the RTL8139's own page, blocker when a bridge BAR shares it, absent for 4 KiB BARs" {
+	run --separate-stderr pp --sysroot "$(snapshot pcibridge)" explain --json 02:01.0
+	echo "$output" | jq -e '[.functions[0].findings[] | select(.code == "subpage-bar")] |
+		length == 1 and .[0].severity == "info" and .[0].related == [] and
+		.[0].evidence == ["0000:02:01.0/resource line 1: 0xfe4a0000-0xfe4a00ff", "page size 4096"]'
+	run findings "$(snapshot derived/pcibridge-shared-page)" 02:01.0
+	assert_output "0000:02:01.0 group-not-viable:blocker bus-reset-scope:blocker subpage-bar:blocker conventional-bridge:warning no-flr:warning stale-reset-method:warning host-driver-bound:info"
+	run --separate-stderr pp --sysroot "$(snapshot derived/pcibridge-shared-page)" explain --json 02:01.0
+	echo "$output" | jq -e '.functions[0].findings[] | select(.code == "subpage-bar") |
+		.related == ["0000:01:00.0"] and .hint == "boot with pci=resource_alignment=0000:02:01.0 so the kernel gives its BARs whole pages"'
+	run findings "$(snapshot rootports)" 00:01.0 01:00.0 02:00.0 03:00.0
+	refute_output --partial subpage-bar
+}
+
+@test "unaligned-bar: a BAR off a page boundary in another device's page; never on SeaBIOS layouts" {
+	run findings "$(snapshot derived/pcibridge-unaligned-bar)" 02:01.0
+	assert_output "0000:02:01.0 group-not-viable:blocker bus-reset-scope:blocker unaligned-bar:blocker conventional-bridge:warning no-flr:warning stale-reset-method:warning host-driver-bound:info"
+	run --separate-stderr pp --sysroot "$(snapshot derived/pcibridge-unaligned-bar)" explain --json 02:01.0
+	echo "$output" | jq -e '.functions[0].findings[] | select(.code == "unaligned-bar") |
+		.related == ["0000:01:00.0"] and
+		.evidence == ["0000:02:01.0/resource line 1: 0xfe600100-0xfe6001ff",
+			      "0000:01:00.0/resource line 0: 0xfe600000-0xfe6000ff", "page size 4096"]'
+	for s in $ALL_SNAPSHOTS; do
+		dir=$(snapshot "$s")
+		run findings_all "$dir"
+		assert_line --index 0 --regexp '^0000:00:00\.0 '
+		refute_output --partial unaligned-bar
+	done
+}
+
+@test "missing-function0: function 1 alone is refused, with function 0 it is not; SR-IOV VFs are exempt" {
+	run findings "$(snapshot multifunction)" 01:00.1
+	assert_output "0000:01:00.1 group-not-viable:blocker missing-function0:blocker multifunction-partial:warning no-acs:info host-driver-bound:info"
+	run findings "$(snapshot multifunction)" 01:00.0 01:00.1
+	refute_output --partial missing-function0
+	run findings "$(snapshot sriov)" 02:00.2
+	assert_output "0000:02:00.2 sriov-vf:info"
+	run --separate-stderr pp --sysroot "$(snapshot multifunction)" explain --json 01:00.1
+	echo "$output" | jq -e '.functions[0].findings[] | select(.code == "missing-function0") |
+		.related == ["0000:01:00.0"] and .hint == "add 0000:01:00.0 to the set"'
+}
+
+@test "multifunction-partial: functions left out of the set are named; the whole device or a PF with VFs is quiet" {
+	run --separate-stderr pp --sysroot "$(snapshot multifunction)" explain --json 01:00.0 01:00.1
+	echo "$output" | jq -e '[.functions[] | .findings[] | select(.code == "multifunction-partial") | .related] ==
+		[["0000:01:00.2"], ["0000:01:00.2"]]'
+	run findings "$(snapshot multifunction)" 01:00.0 01:00.1 01:00.2
+	refute_output --partial multifunction-partial
+	run findings "$(snapshot sriov)" 02:00.0
+	refute_output --partial multifunction-partial
+}
+
+@test "boot-vga: the boot display only" {
+	run findings "$(snapshot rootports)" 00:01.0
+	assert_output "0000:00:01.0 no-reset:blocker host-in-use:warning boot-vga:warning no-flr:warning host-driver-bound:info"
+	# every QEMU guest has exactly one boot VGA, bochs-drm at 00:01.0
+	for s in rootports pcibridge multifunction switch sriov noiommu vfio; do
+		dir=$(snapshot "$s")
+		run findings_all "$dir"
+		assert_line --index 0 --regexp '^0000:00:00\.0 '
+		[ "$(grep boot-vga <<< "$output" | cut -d' ' -f1)" = "0000:00:01.0" ]
+	done
+}
+
+@test "host-in-use: an interface that is up or a framebuffer; a NIC whose link is down is only bound" {
+	run --separate-stderr pp --sysroot "$(snapshot rootports)" explain --json 01:00.0 00:01.0
+	echo "$output" | jq -e '[.functions[] | .findings[] | select(.code == "host-in-use") | .evidence] ==
+		[["net/eth1: operstate up, IPv6 address in proc/net/if_inet6"], ["graphics/fb0 belongs to 0000:00:01.0"]]'
+	echo "$output" | jq -e '.functions[0].findings[0].message ==
+		"0000:01:00.0 (Virtio 1.0 network device) is in use by the host (interface eth1 is up with addresses): taking it away cuts that off."'
+	run findings "$(snapshot rootports)" 02:00.0
+	refute_output --partial host-in-use
+}
+
+@test "host-driver-bound: a host driver, but not vfio-pci and not an unbound VF" {
+	run findings "$(snapshot vfio)" 02:00.0 03:00.0 01:00.0
+	assert_output "0000:02:00.0 no-flr:warning pm-reset-only:warning
+0000:03:00.0 
+0000:01:00.0 host-in-use:warning host-driver-bound:info"
+	run findings "$(snapshot sriov)" 02:00.3
+	assert_output "0000:02:00.3 sriov-vf:info"
+}
+
+@test "no-interrupt-remapping: blocker with intremap=off, warning once allow_unsafe_interrupts is Y, silent when on" {
+	run findings "$(snapshot derived/vfio-nointremap)" 03:00.0
+	assert_output "0000:03:00.0 no-interrupt-remapping:blocker"
+	run pp --sysroot "$(snapshot derived/vfio-nointremap)" explain 03:00.0
+	assert_failure 1
+	run findings "$(snapshot derived/vfio-nointremap-unsafe)" 03:00.0
+	assert_output "0000:03:00.0 no-interrupt-remapping:warning"
+	run pp --sysroot "$(snapshot derived/vfio-nointremap-unsafe)" explain 03:00.0
+	assert_success
+	run findings "$(snapshot vfio)" 03:00.0
+	assert_output "0000:03:00.0 "
+	run --separate-stderr pp --sysroot "$(snapshot derived/vfio-nointremap)" explain --json 03:00.0
+	echo "$output" | jq -e '.functions[0].findings[0] | .scope == "host" and
+		.evidence == ["disabled on the kernel command line",
+			      "sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts: N"] and
+		.hint == "remove intremap=off from the kernel command line"'
+}
+
+@test "bus-range-mismatch: a function outside its bridge's bus range; never on the real captures" {
+	run findings "$(snapshot derived/switch-bus-range)" 01:00.0
+	assert_output "0000:01:00.0 not-endpoint:blocker bus-range-mismatch:warning"
+	run --separate-stderr pp --sysroot "$(snapshot derived/switch-bus-range)" explain --json 01:00.0
+	echo "$output" | jq -e '.functions[0].findings[1].related == ["0000:00:02.0"]'
+	for s in $ALL_SNAPSHOTS; do
+		dir=$(snapshot "$s")
+		run findings_all "$dir"
+		assert_line --index 0 --regexp '^0000:00:00\.0 '
+		refute_output --partial bus-range-mismatch
+	done
+}
+
+@test "sriov-vf: the VFs name their PF and its driver; the PF is not a VF" {
+	run findings "$(snapshot sriov)" 02:00.1 02:00.0
+	assert_output "0000:02:00.1 sriov-vf:info
+0000:02:00.0 stale-reset-method:warning host-driver-bound:info"
+	run --separate-stderr pp --sysroot "$(snapshot sriov)" explain --json 02:00.1
+	echo "$output" | jq -e '.functions[0].findings[0] | .related == ["0000:02:00.0"] and
+		.evidence == ["0000:02:00.1/physfn -> 0000:02:00.0", "0000:02:00.0/driver -> nvme"] and
+		(.message | endswith("whose driver nvme must stay loaded while a guest uses it."))'
+}
+
+@test "limited-access: config cut to 64 bytes says so, and never reports an FLR it could not see" {
+	run findings_all "$(snapshot derived/pcibridge-nonroot)"
+	assert_line "0000:02:01.0 group-not-viable:blocker bus-reset-scope:blocker conventional-bridge:warning no-flr:warning stale-reset-method:warning subpage-bar:info host-driver-bound:info limited-access:info"
+	assert_line "0000:02:02.0 group-not-viable:blocker no-reset:blocker conventional-bridge:warning host-driver-bound:info limited-access:info"
+	assert_line "0000:03:00.0 host-in-use:warning host-driver-bound:info limited-access:info"
+	# every function, whatever else it has
+	[ "$(grep -c ' limited-access:info$' <<< "$output")" -eq 11 ]
+	# 02:02.0 has no reset_method: as root its missing FLR shows, as non-root it cannot be seen
+	run findings "$(snapshot pcibridge)" 02:02.0
+	assert_output --partial " no-flr:warning"
+	# 02:01.0: no-flr from the kernel's reset_method, and the evidence says so
+	run --separate-stderr pp --sysroot "$(snapshot derived/pcibridge-nonroot)" explain --json 02:01.0
+	echo "$output" | jq -e '.functions[0].findings[] | select(.code == "no-flr") |
+		.evidence == ["0000:02:01.0/reset_method: bus (config space beyond 64 bytes unreadable)"]'
+	run findings_all "$(snapshot pcibridge)"
+	refute_output --partial limited-access
+	# text: said once, in the host section
+	run pp --sysroot "$(snapshot derived/pcibridge-nonroot)" explain 02:01.0 02:02.0 03:00.0
+	[ "$(grep -c 'limited-access' <<< "$output")" -eq 1 ]
+	assert_line --index 0 "host: kernel 6.1.0-56-amd64"
+	assert_line --index 1 --partial "  info     limited-access: Config space beyond the first 64 bytes is unreadable"
+}

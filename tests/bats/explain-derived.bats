@@ -1,0 +1,102 @@
+#!/usr/bin/env bats
+# The derived trees (tests/sysfs-snapshots/derived) are what their README
+# says: a real capture with one edit, made reproducibly by make-derived.sh.
+
+setup() {
+	load common
+	load explain-helpers
+}
+
+# changes REAL DERIVED: what differs between two snapshots, one line each,
+# paths relative to the tree ("changed PATH", "added PATH", "removed PATH").
+changes() {
+	local a b
+	a=$(snapshot "$1")
+	b=$(snapshot "$2")
+	LC_ALL=C diff -rq --no-dereference "$a" "$b" |
+		sed -e "s|^Files $a/\\(.*\\) and $b/.* differ\$|changed \\1|" \
+		    -e "s|^Only in $b: \\(.*\\)\$|added \\1|" -e "s|^Only in $b/\\(.*\\): \\(.*\\)\$|added \\1/\\2|" \
+		    -e "s|^Only in $a: \\(.*\\)\$|removed \\1|" -e "s|^Only in $a/\\(.*\\): \\(.*\\)\$|removed \\1/\\2|" |
+		sort
+}
+
+@test "pcibridge-shared-page differs from pcibridge in one resource line of 0000:01:00.0" {
+	run changes pcibridge derived/pcibridge-shared-page
+	assert_output "added DERIVED
+changed sys/devices/pci0000:00/0000:00:02.0/0000:01:00.0/resource"
+	dir=$(snapshot derived/pcibridge-shared-page)
+	run sed -n 1p "$dir/sys/devices/pci0000:00/0000:00:02.0/0000:01:00.0/resource"
+	assert_output "0x00000000fe4a0100 0x00000000fe4a01ff 0x0000000000140204"
+}
+
+@test "pcibridge-unaligned-bar differs from pcibridge in one resource line of 0000:02:01.0" {
+	run changes pcibridge derived/pcibridge-unaligned-bar
+	assert_output "added DERIVED
+changed sys/devices/pci0000:00/0000:00:02.0/0000:01:00.0/0000:02:01.0/resource"
+	dir=$(snapshot derived/pcibridge-unaligned-bar)
+	run sed -n 2p "$dir/sys/devices/pci0000:00/0000:00:02.0/0000:01:00.0/0000:02:01.0/resource"
+	assert_output "0x00000000fe600100 0x00000000fe6001ff 0x0000000000040200"
+}
+
+@test "switch-bus-range differs from switch in one byte of the root port's config" {
+	run changes switch derived/switch-bus-range
+	assert_output "added DERIVED
+changed sys/devices/pci0000:00/0000:00:02.0/config"
+	a=$(snapshot switch)
+	b=$(snapshot derived/switch-bus-range)
+	run cmp -l "$a/sys/devices/pci0000:00/0000:00:02.0/config" "$b/sys/devices/pci0000:00/0000:00:02.0/config"
+	# cmp counts from 1 and prints octal: byte 0x19 is 26, 01 -> 02
+	assert_output --regexp '^ +26 +1 +2$'
+}
+
+@test "pcibridge-nonroot differs from pcibridge only in config files, each cut to 64 bytes" {
+	run changes pcibridge derived/pcibridge-nonroot
+	assert_line --index 0 "added DERIVED"
+	[ "${#lines[@]}" -eq 12 ]
+	for l in "${lines[@]:1}"; do
+		[[ "$l" == "changed sys/devices/pci0000:00/"*/config ]]
+	done
+	a=$(snapshot pcibridge)
+	b=$(snapshot derived/pcibridge-nonroot)
+	for l in "${lines[@]:1}"; do
+		f=${l#changed }
+		[ "$(stat -c %s "$b/$f")" -eq 64 ]
+		cmp -n 64 "$a/$f" "$b/$f"
+	done
+}
+
+@test "vfio-nointremap differs from vfio in the command line; the unsafe tree adds one module parameter" {
+	run changes vfio derived/vfio-nointremap
+	assert_output "added DERIVED
+changed proc/cmdline"
+	run changes derived/vfio-nointremap derived/vfio-nointremap-unsafe
+	assert_output "changed DERIVED
+changed sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts"
+	dir=$(snapshot derived/vfio-nointremap-unsafe)
+	run cat "$dir/proc/cmdline" "$dir/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts"
+	assert_output "console=ttyS0 panic=-1 oops=panic intel_iommu=on pcipass.topology=vfio intremap=off
+Y"
+}
+
+@test "make-derived.sh reproduces every stored derived tarball byte for byte" {
+	out=$BATS_TEST_TMPDIR/derived
+	mkdir -p "$out"
+	DERIVED_OUT=$out run --separate-stderr "$SNAPSHOTS/derived/make-derived.sh"
+	assert_success
+	for n in $DERIVED_TREES; do
+		cmp "$SNAPSHOTS/derived/$n.tar.gz" "$out/$n.tar.gz"
+	done
+	[ "$(ls "$out" | wc -l)" -eq "$(wc -w <<< "$DERIVED_TREES")" ]
+}
+
+@test "make-derived.sh refuses a source that does not hold the expected old value" {
+	fake=$BATS_TEST_TMPDIR/fake
+	mkdir -p "$fake/derived" "$fake/out" "$BATS_TEST_TMPDIR/t"
+	cp "$SNAPSHOTS/derived/make-derived.sh" "$fake/derived/"
+	# the switch capture with its root port already edited
+	cp "$SNAPSHOTS/derived/switch-bus-range.tar.gz" "$fake/switch.tar.gz"
+	DERIVED_OUT=$fake/out run --separate-stderr "$fake/derived/make-derived.sh" switch-bus-range
+	assert_failure 1
+	[[ "$stderr" == "make-derived.sh: "*"/0000:00:02.0/config byte 25 is not 01" ]]
+	[ ! -e "$fake/out/switch-bus-range.tar.gz" ]
+}

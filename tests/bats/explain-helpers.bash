@@ -1,0 +1,35 @@
+# Helpers for the explain suites (explain-*.bats), on top of common.bash.
+
+# The trees made from real captures with one edit (derived/README).
+DERIVED_TREES="pcibridge-shared-page pcibridge-unaligned-bar switch-bus-range pcibridge-nonroot vfio-nointremap vfio-nointremap-unsafe"
+
+# findings DIR BDF...: one line per function of `explain --json BDF...`,
+# "BDF code:severity code:severity ...", in output order (most serious
+# first), so a test compares the exact codes and severities.
+findings() {
+	local dir=$1
+	shift
+	"$PCIPASS" --sysroot "$dir" explain --json "$@" |
+		jq -r '.functions[] | "\(.address) \([.findings[] | "\(.code):\(.severity)"] | join(" "))"'
+}
+
+# findings_all DIR: the same for `explain --all --json`.
+findings_all() {
+	"$PCIPASS" --sysroot "$1" explain --all --json |
+		jq -r '.functions[] | "\(.address) \([.findings[] | "\(.code):\(.severity)"] | join(" "))"'
+}
+
+# validate_schema: JSON on stdin against schema/pcipass.schema.json
+# (draft 2020-12); prints the first errors and fails when there are any.
+validate_schema() {
+	python3 -c '
+import json, sys
+import jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+errors = list(jsonschema.Draft202012Validator(schema).iter_errors(json.load(sys.stdin)))
+for e in errors[:5]:
+    print("/".join(map(str, e.absolute_path)) + ": " + e.message[:400])
+sys.exit(1 if errors else 0)
+' "$TOP_SRCDIR/schema/pcipass.schema.json"
+}

@@ -1,0 +1,141 @@
+#!/bin/bash
+# Make the derived snapshot trees in this directory from the real captures
+# one directory up.  Each is a copy of a real capture with one edit, for a
+# case QEMU cannot produce (README says which edit and why); the edit is
+# checked against the expected old content, so a re-captured source that no
+# longer matches stops the script instead of producing a wrong tree.
+# Output: NAME.tar.gz, packed like the real ones, plus a DERIVED note at the
+# top of the tree saying what was changed.
+#
+# usage: make-derived.sh [NAME...]     (default: all of them, in order)
+# DERIVED_OUT=DIR writes the tarballs to DIR instead of this directory (the
+# tests use it to check that the stored tarballs are what this script makes).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+real=$(cd "$here/.." && pwd)
+out=${DERIVED_OUT:-$here}
+all=(pcibridge-shared-page pcibridge-unaligned-bar switch-bus-range pcibridge-nonroot
+	vfio-nointremap vfio-nointremap-unsafe)
+
+case ${1:-} in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;; esac
+[ $# -gt 0 ] && names=("$@") || names=("${all[@]}")
+
+die() { echo "make-derived.sh: $*" >&2; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/pcipass-derived.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# The tarball a derived tree starts from.
+source_of() {
+	case $1 in
+	pcibridge-*) echo "$real/pcibridge.tar.gz" ;;
+	switch-*) echo "$real/switch.tar.gz" ;;
+	vfio-nointremap) echo "$real/vfio.tar.gz" ;;
+	vfio-nointremap-unsafe) echo "$out/vfio-nointremap.tar.gz" ;;
+	*) die "unknown derived tree '$1' (known: ${all[*]})" ;;
+	esac
+}
+
+# devdir TREE BDF: the canonical sysfs directory of a function, relative to TREE.
+devdir() {
+	local d
+	d=$(cd "$1/sys/bus/pci/devices/$2" && pwd -P) || die "$2: not in the tree"
+	echo "${d#"$(cd "$1" && pwd -P)"/}"
+}
+
+# replace_line FILE LINENO OLD NEW: line LINENO (1-based) must read OLD.
+replace_line() {
+	local file=$1 n=$2 old=$3 new=$4
+	[ "$(sed -n "${n}p" "$file")" = "$old" ] || die "$file line $n is not '$old'"
+	sed -i "${n}s/.*/$new/" "$file"
+}
+
+# poke_byte FILE OFFSET OLD NEW: one byte of a binary file, hex values.
+poke_byte() {
+	local file=$1 off=$2 old=$3 new=$4
+	[ "$(od -An -tx1 -j "$off" -N1 "$file" | tr -d ' ')" = "$old" ] || die "$file byte $off is not $old"
+	printf "\\x$new" | dd of="$file" bs=1 seek="$off" conv=notrunc status=none
+}
+
+# Each edit_NAME TREE makes the one change and prints the DERIVED note.
+edit_pcibridge-shared-page() {
+	local f
+	f=$1/$(devdir "$1" 0000:01:00.0)/resource
+	replace_line "$f" 1 "0x00000000fe600000 0x00000000fe6000ff 0x0000000000140204" \
+		"0x00000000fe4a0100 0x00000000fe4a01ff 0x0000000000140204"
+	echo "0000:01:00.0/resource line 0 (BAR0, the 256-byte SHPC BAR of the PCIe-to-PCI bridge):"
+	echo "0xfe600000-0xfe6000ff -> 0xfe4a0100-0xfe4a01ff, into the 4 KiB page of 0000:02:01.0's BAR1."
+}
+
+edit_pcibridge-unaligned-bar() {
+	local f
+	f=$1/$(devdir "$1" 0000:02:01.0)/resource
+	replace_line "$f" 2 "0x00000000fe4a0000 0x00000000fe4a00ff 0x0000000000040200" \
+		"0x00000000fe600100 0x00000000fe6001ff 0x0000000000040200"
+	echo "0000:02:01.0/resource line 1 (BAR1 of the RTL8139, 256 bytes):"
+	echo "0xfe4a0000-0xfe4a00ff -> 0xfe600100-0xfe6001ff, off a page boundary, in the 4 KiB page"
+	echo "of 0000:01:00.0's BAR0."
+}
+
+edit_switch-bus-range() {
+	local f
+	f=$1/$(devdir "$1" 0000:00:02.0)/config
+	poke_byte "$f" 25 01 02
+	echo "0000:00:02.0/config byte 0x19 (secondary bus number of the root port): 0x01 -> 0x02,"
+	echo "so its bus range reads 02-04 while the switch upstream port below it sits on bus 01."
+}
+
+edit_pcibridge-nonroot() {
+	local n=0 f
+	while IFS= read -r f; do
+		truncate -s 64 "$f"
+		n=$((n + 1))
+	done < <(find "$1/sys/devices" -name config -type f -size +64c)
+	[ "$n" -gt 0 ] || die "no config file longer than 64 bytes"
+	echo "every sys/devices/pci*/.../config truncated to its first 64 bytes ($n files),"
+	echo "which is what a non-root reader gets from the kernel."
+}
+
+edit_vfio-nointremap() {
+	local f=$1/proc/cmdline old
+	old=$(cat "$f")
+	[ "$old" = "console=ttyS0 panic=-1 oops=panic intel_iommu=on pcipass.topology=vfio" ] ||
+		die "$f is not the expected command line"
+	printf '%s intremap=off\n' "$old" > "$f"
+	echo "proc/cmdline: ' intremap=off' appended (the kernel then leaves interrupt remapping off)."
+}
+
+edit_vfio-nointremap-unsafe() {
+	local f=$1/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts
+	[ "$(cat "$f")" = N ] || die "$f is not N"
+	echo Y > "$f"
+	echo "sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts: N -> Y"
+	echo "(on top of vfio-nointremap, whose DERIVED note follows)."
+}
+
+pack() {
+	tar -C "$1" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 \
+		-cf - sys proc META DERIVED | gzip -9n > "$2.tmp"
+	mv "$2.tmp" "$2"
+}
+
+for n in "${names[@]}"; do
+	src=$(source_of "$n")
+	tree=$work/$n
+	mkdir -p "$tree"
+	tar -xzf "$src" -C "$tree"
+	label=${src##*/}
+	[ "$src" = "$out/$label" ] && label=derived/$label
+	{
+		echo "Derived from $label by tests/sysfs-snapshots/derived/make-derived.sh, one edit:"
+		"edit_$n" "$tree"
+		if [ -f "$tree/DERIVED" ]; then
+			echo
+			cat "$tree/DERIVED"
+		fi
+	} > "$work/note"
+	mv "$work/note" "$tree/DERIVED"
+	pack "$tree" "$out/$n.tar.gz"
+	echo "$n.tar.gz: $(head -n 2 "$tree/DERIVED" | tail -n 1)" >&2
+done
