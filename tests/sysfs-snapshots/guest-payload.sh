@@ -7,7 +7,7 @@
 . /lib/vm-helpers.sh
 
 topo=$(sed -n 's/.*pcipass\.topology=\([^ ]*\).*/\1/p' /proc/cmdline)
-log() { echo "snapshot[$topo]: $*"; }
+log() { echo "snapshot[$topo] [$(cut -d' ' -f1 /proc/uptime)]: $*"; }
 fail=0
 bad() { log "FAILED: $*"; fail=1; }
 
@@ -21,26 +21,32 @@ bdfs_of_driver() { # DRIVER -> BDFs bound to it
 	done
 }
 
-# Let the asynchronous probes finish: NVMe controllers go "live" and get
-# their namespace, network interfaces get registered.
+# Let the asynchronous probes finish: NVMe controllers leave their
+# transitional states, live ones get their namespaces (if they have any).
 settle() {
 	_i=0
 	while [ $_i -lt 100 ]; do
 		_busy=0
 		for _s in /sys/class/nvme/nvme*/state; do
 			[ -r "$_s" ] || continue
-			[ "$(cat "$_s")" = live ] || _busy=1
+			case $(cat "$_s" 2>/dev/null) in new | resetting | connecting) _busy=1 ;; esac
 		done
-		for _c in /sys/class/nvme/nvme*; do
-			[ -d "$_c" ] || continue
-			[ "$(cat "$_c/state" 2>/dev/null)" = live ] || continue
-			ls -d "$_c"/nvme*n* >/dev/null 2>&1 || _busy=1
-		done
-		[ $_busy = 0 ] && return 0
+		[ $_busy = 0 ] && break
 		usleep 200000
 		_i=$((_i + 1))
 	done
-	log "nvme did not settle"
+	[ $_i -lt 100 ] || log "nvme controllers did not settle"
+	_i=0
+	while [ $_i -lt 15 ]; do
+		_busy=0
+		for _c in /sys/class/nvme/nvme*; do
+			[ "$(cat "$_c/state" 2>/dev/null)" = live ] || continue
+			ls -d "$_c"/nvme*n* >/dev/null 2>&1 || _busy=1
+		done
+		[ $_busy = 0 ] && break
+		usleep 200000
+		_i=$((_i + 1))
+	done
 }
 
 # Bring the first virtio-net interface up so that one NIC is "in use".
@@ -91,8 +97,18 @@ sriov)
 				bad "${v##*/}: physfn link wrong"
 		done
 		# The VFs' nvme probe fails (their secondary controllers are
-		# offline until a virt-mgmt command); wait until that is over.
-		sleep 2
+		# offline until an NVMe virt-mgmt command brings them online) and
+		# the driver lets go of them; wait until that is over.
+		_i=0
+		while [ $_i -lt 150 ]; do
+			_bound=0
+			for v in "$pf"/virtfn*; do
+				[ -L "$v/driver" ] && _bound=1
+			done
+			[ $_bound = 0 ] && break
+			usleep 100000
+			_i=$((_i + 1))
+		done
 		settle
 	fi
 	;;
@@ -126,7 +142,7 @@ esac
 		[ -L "$d/physfn" ] && extra="$extra physfn=$(basename "$(readlink "$d/physfn")")"
 		[ -r "$d/sriov_numvfs" ] && extra="$extra sriov_numvfs=$(cat "$d/sriov_numvfs")"
 		[ "$(cat "$d/boot_vga" 2>/dev/null)" = 1 ] && extra="$extra boot_vga"
-		for n in "$d"/net/* "$d"/*/net/*; do
+		for n in "$d"/net/* "$d"/virtio*/net/*; do
 			[ -d "$n" ] && extra="$extra ${n##*/}=$(cat "$n/operstate")"
 		done
 		printf '%-14s %-14s %-6s %-11s %-16s %s\n' "$b" "$(driver_of "$b")" "$g" \
@@ -137,6 +153,10 @@ esac
 } > "$RESULTS/guest-check.txt"
 cat "$RESULTS/guest-check.txt"
 
+log "capturing"
+# No per-read timeout: QEMU's emulated devices do not block, and a fork
+# per attribute costs minutes under TCG.
+CAPTURE_TIMEOUT=0 \
 CAPTURE_NOTE="QEMU guest, topology $topo (tests/sysfs-snapshots/make-snapshots.sh)" \
 	capture-sysfs.sh "$RESULTS/snapshot" || bad "capture"
 exit $fail

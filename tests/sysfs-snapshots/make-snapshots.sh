@@ -13,6 +13,7 @@
 # Needs root (the kernel image in /boot is root-only, config reads are
 # truncated for non-root), qemu-system-x86, linux-image-amd64,
 # busybox-static, cpio.  Each boot takes 15-60 s under TCG.
+# PCIPASS_KEEP_WORK=1 keeps the work directory (console logs, guest checks).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,7 +27,11 @@ for n in "${names[@]}"; do
 done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pcipass-snapshots.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+if [ -n "${PCIPASS_KEEP_WORK:-}" ]; then
+	echo "work directory (kept): $work" >&2
+else
+	trap 'rm -rf "$work"' EXIT
+fi
 
 # Deterministic tarball of DIR's sys/ proc/ META.
 pack() {

@@ -223,29 +223,28 @@ mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /results
 hostname pcipass-vm
-echo "pcipass-vm: init started on $(uname -r)"
+say() { echo "pcipass-vm [$(cut -d' ' -f1 /proc/uptime)]: $*"; }
+say "init started on $(uname -r)"
 if [ "$(uname -r)" != "$(cat /etc/pcipass-vm-kver)" ]; then
-	echo "pcipass-vm: WARNING: modules are for $(cat /etc/pcipass-vm-kver)"
+	say "WARNING: modules are for $(cat /etc/pcipass-vm-kver)"
 fi
 
 # Load drivers by modalias, as udev would: PCI functions first, then the
-# devices those drivers create on other buses (virtio, ...), twice over.
+# devices those drivers create on other buses (virtio, ...).
 for m in /sys/bus/pci/devices/*/modalias; do
 	[ -r "$m" ] && modprobe -q "$(cat "$m")" 2>/dev/null
 done
-for pass in 1 2; do
-	for m in /sys/bus/*/devices/*/modalias; do
-		case $m in /sys/bus/pci/*) continue ;; esac
-		[ -r "$m" ] && modprobe -q "$(cat "$m")" 2>/dev/null
-	done
+for m in /sys/bus/*/devices/*/modalias; do
+	case $m in /sys/bus/pci/*) continue ;; esac
+	[ -r "$m" ] && modprobe -q "$(cat "$m")" 2>/dev/null
 done
 ip link set lo up 2>/dev/null
 
-echo "pcipass-vm: running payload"
+say "running payload"
 export RESULTS=/results
 sh /payload.sh </dev/null
 rc=$?
-echo "pcipass-vm: payload exited $rc"
+say "payload exited $rc"
 
 # Ship /results over ttyS1: raw mode so the tty layer does not rewrite bytes.
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
@@ -257,7 +256,7 @@ stty -F /dev/ttyS1 raw -echo 2>/dev/null
 } > /dev/ttyS1
 sync
 sleep 1
-echo "pcipass-vm: powering off"
+say "powering off"
 poweroff -f
 EOF
 chmod 0755 "$stage/init"
