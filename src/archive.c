@@ -224,20 +224,71 @@ static int open_parent(int topfd, const struct pp_strv *comps)
 enum tree_kind { TREE_DIR, TREE_FILE, TREE_LINK };
 
 /*
- * Create one entry below topfd.  A directory that already exists is fine;
- * a file or link over anything existing fails with EEXIST.
+ * The tree being written: its top, and the directory of the last entry
+ * kept open, since entries come directory by directory (a deep sysfs path
+ * would otherwise cost one openat per component per entry).
  */
-static int tree_put(int topfd, const struct pp_strv *comps, enum tree_kind kind, const void *data, size_t len)
+struct tree {
+	int topfd;
+	char *parent;		/* path of the cached directory, or NULL */
+	int parentfd;
+};
+
+static void tree_init(struct tree *t, int topfd)
+{
+	t->topfd = topfd;
+	t->parent = NULL;
+	t->parentfd = -1;
+}
+
+static void tree_forget(struct tree *t)
+{
+	if (t->parentfd >= 0)
+		close(t->parentfd);
+	free(t->parent);
+	t->parent = NULL;
+	t->parentfd = -1;
+}
+
+/* The directory holding comps' last component, opened (and cached) safely. */
+static int tree_parent(struct tree *t, const struct pp_strv *comps)
+{
+	struct pp_strv dir = *comps;
+	char *path;
+	int fd;
+
+	dir.n = comps->n - 1;
+	path = strv_join(&dir, "/");
+	if (t->parent && strcmp(t->parent, path) == 0) {
+		free(path);
+		return t->parentfd;
+	}
+	fd = open_parent(t->topfd, comps);
+	if (fd < 0) {
+		free(path);
+		return -1;
+	}
+	tree_forget(t);
+	t->parent = path;
+	t->parentfd = fd;
+	return fd;
+}
+
+/*
+ * Create one entry below the top.  A directory that already exists is
+ * fine; a file or link over anything existing fails with EEXIST.
+ */
+static int tree_put(struct tree *t, const struct pp_strv *comps, enum tree_kind kind, const void *data, size_t len)
 {
 	const char *leaf;
-	int dfd, rc = -1, e;
+	int dfd, rc = -1;
 
 	if (comps->n == 0) {
 		errno = kind == TREE_DIR ? 0 : EISDIR;
 		return kind == TREE_DIR ? 0 : -1;
 	}
 	leaf = comps->v[comps->n - 1];
-	dfd = open_parent(topfd, comps);
+	dfd = tree_parent(t, comps);
 	if (dfd < 0)
 		return -1;
 	switch (kind) {
@@ -253,6 +304,7 @@ static int tree_put(int topfd, const struct pp_strv *comps, enum tree_kind kind,
 		int fd = openat(dfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		const char *p = data;
 		size_t left = len;
+		int e;
 
 		if (fd < 0)
 			break;
@@ -279,9 +331,6 @@ static int tree_put(int topfd, const struct pp_strv *comps, enum tree_kind kind,
 		rc = symlinkat(data, dfd, leaf);
 		break;
 	}
-	e = errno;
-	close(dfd);
-	errno = e;
 	return rc;
 }
 
@@ -321,6 +370,7 @@ struct snap_out {
 	bool tarball;
 	bool created;		/* tmp exists on disk */
 	int topfd;		/* directory form: the temporary directory */
+	struct tree tree;	/* directory form: writing below topfd */
 	struct archive *ar;	/* tarball form */
 	void *seen;		/* tsearch set of paths written */
 	struct pp_strv seen_owned;	/* the strings the set points to */
@@ -392,6 +442,7 @@ int snap_out_open(const char *path, struct snap_out **out)
 		return pp_usage_error("-o: needs a file or directory name");
 	o = xcalloc(1, sizeof(*o));
 	o->topfd = -1;
+	tree_init(&o->tree, -1);
 	o->path = xstrdup(path);
 	/* "out/" names a directory: drop the slash for the temporary's name. */
 	while (strlen(o->path) > 1 && o->path[strlen(o->path) - 1] == '/')
@@ -443,6 +494,7 @@ int snap_out_open(const char *path, struct snap_out **out)
 		}
 		o->created = true;
 		o->topfd = open(o->tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		tree_init(&o->tree, o->topfd);
 		if (o->topfd < 0) {
 			pp_error("%s: %s", o->tmp, strerror(errno));
 			goto fail;
@@ -465,7 +517,7 @@ static int write_entry(struct snap_out *o, const struct pp_strv *comps, const ch
 		return pp_error("%s: more than %u entries or %llu MiB: refusing to write a snapshot that large",
 				o->path, SNAP_MAX_ENTRIES, SNAP_MAX_TOTAL_BYTES >> 20);
 	if (!o->tarball) {
-		if (tree_put(o->topfd, comps, kind, data, len) < 0)
+		if (tree_put(&o->tree, comps, kind, data, len) < 0)
 			rc = pp_error("%s/%s: %s", o->path, norm, strerror(errno));
 		return rc;
 	}
@@ -563,6 +615,7 @@ static void keep_key(void *key)
 
 static void snap_out_free(struct snap_out *o)
 {
+	tree_forget(&o->tree);
 	tdestroy(o->seen, keep_key);
 	strv_free(&o->seen_owned);
 	free(o->path);
@@ -708,7 +761,7 @@ static int read_entry_data(const char *file, const char *name, struct archive *a
 	return 0;
 }
 
-static int unpack_entries(const char *file, struct archive *a, int topfd, struct pp_strv *links)
+static int unpack_entries(const char *file, struct archive *a, struct tree *t, struct pp_strv *links)
 {
 	struct archive_entry *e;
 	unsigned long long total = 0;
@@ -753,7 +806,7 @@ static int unpack_entries(const char *file, struct archive *a, int topfd, struct
 
 			if (!snap_link_stays_inside(norm, target))
 				rc = refuse(file, name, "link to '%s' leaves the tree", target ? target : "");
-			else if (tree_put(topfd, &comps, TREE_LINK, target, 0) == 0)
+			else if (tree_put(t, &comps, TREE_LINK, target, 0) == 0)
 				strv_push(links, norm);
 			else
 				rc = -1;
@@ -763,9 +816,9 @@ static int unpack_entries(const char *file, struct archive *a, int topfd, struct
 				rc = refuse(file, name, "oversized entry (over %s)", "16 MiB");
 			else
 				rc = read_entry_data(file, name, a, &data, &len, &total);
-			if (!rc && tree_put(topfd, &comps, TREE_FILE, data, len) < 0)
+			if (!rc && tree_put(t, &comps, TREE_FILE, data, len) < 0)
 				rc = -1;
-		} else if (tree_put(topfd, &comps, TREE_DIR, NULL, 0) < 0) {
+		} else if (tree_put(t, &comps, TREE_DIR, NULL, 0) < 0) {
 			rc = -1;
 		}
 		if (rc < 0) {
@@ -874,7 +927,11 @@ int sysroot_unpack(const char *sysroot, const char **dir)
 		const char *msg = archive_error_string(a);
 		rc = pp_error("%s: not a snapshot tarball (%s)", sysroot, msg ? msg : "unreadable");
 	} else {
-		rc = unpack_entries(sysroot, a, topfd, &links);
+		struct tree t;
+
+		tree_init(&t, topfd);
+		rc = unpack_entries(sysroot, a, &t, &links);
+		tree_forget(&t);
 	}
 	archive_read_free(a);
 	close(topfd);
