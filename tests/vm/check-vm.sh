@@ -45,8 +45,9 @@ broken() { # MESSAGE: the run itself failed; counts as one failed test
 [ -x "$pcipass" ] || broken "pcipass binary '$pcipass' not found (run make first)"
 command -v "${PCIPASS_VM_QEMU:-qemu-system-x86_64}" >/dev/null ||
 	broken "qemu-system-x86_64 not found (install qemu-system-x86)"
-vm_default_kernel >/dev/null ||
+kernel=$(vm_default_kernel) ||
 	broken "no kernel in /boot with modules in /lib/modules (install linux-image-amd64)"
+[ -r "$kernel" ] || broken "kernel '$kernel' missing or unreadable (install linux-image-amd64; run as root)"
 vm_find_busybox >/dev/null || broken "no static busybox (install busybox-static)"
 
 if [ -n "$keep" ]; then
