@@ -138,9 +138,9 @@ SEE ALSO"
 
 @test "FILES names the state directory and where make install puts the schema" {
 	run man_section FILES
-	assert_line ".IR /run/pcipass/ BDF"
-	assert_line ".I /run/pcipass/lock"
-	assert_line ".I /usr/share/pcipass/pcipass.schema.json"
+	assert_line ".IR \\%/run/pcipass/ BDF"
+	assert_line ".I \\%/run/pcipass/lock"
+	assert_line ".I \\%/usr/share/pcipass/pcipass.schema.json"
 	# the same path the install rule uses, for prefix /usr
 	grep -q '^dist_pkgdata_DATA = schema/pcipass.schema.json$' "$TOP_SRCDIR/Makefile.am"
 }
