@@ -324,6 +324,12 @@ static void read_identity(struct pp_model *m, struct pp_function *f, struct pci_
 
 		f->vendor_id = c[PCI_VENDOR_ID] | c[PCI_VENDOR_ID + 1] << 8;
 		f->device_id = c[PCI_DEVICE_ID] | c[PCI_DEVICE_ID + 1] << 8;
+		/* SR-IOV VFs read 0xffff there (the ids live in the PF's SR-IOV
+		 * cap); the kernel's attributes carry the real ones. */
+		if (f->vendor_id == 0xffff || f->device_id == 0xffff) {
+			f->vendor_id = (int)fn_read_hex(m, f, "vendor", 0xffff);
+			f->device_id = (int)fn_read_hex(m, f, "device", 0xffff);
+		}
 		f->class_code = (long)c[PCI_CLASS_PROG] | (long)c[PCI_CLASS_DEVICE] << 8 |
 				(long)c[PCI_CLASS_DEVICE + 1] << 16;
 		f->revision = c[PCI_REVISION_ID];
