@@ -198,6 +198,7 @@ struct pp_model *ctx_model(struct pp_ctx *ctx)
 	if (root_open(&ctx->root, dir))
 		return NULL;
 	ctx->root.dry_run = ctx->dry_run;
+	ctx->root.display = ctx->sysroot;
 	m = model_build(&ctx->root, &mo);
 	if (!m)
 		root_close(&ctx->root);

@@ -73,6 +73,7 @@ int bdf_compare(const struct pp_bdf *a, const struct pp_bdf *b);
  */
 struct pp_root {
 	char *dir;		/* absolute, no trailing slash ("" means "/") */
+	const char *display;	/* what the user named (a tarball, say); NULL: dir */
 	bool live;		/* the running host, not a snapshot */
 	bool dry_run;		/* mutations print instead of write */
 	int fd;			/* O_PATH of dir */

@@ -67,7 +67,7 @@ json_object *json_host(const struct pp_model *m)
 	json_object_object_add(o, "allow_unsafe_interrupts", json_tri(h->allow_unsafe_interrupts));
 	json_object_object_add(o, "page_size", json_object_new_int64((int64_t)h->page_size));
 	json_object_object_add(o, "config_space_limited", json_object_new_boolean(h->config_limited));
-	json_object_object_add(o, "sysroot", json_object_new_string(m->root->live ? "/" : m->root->dir));
+	json_object_object_add(o, "sysroot", json_object_new_string(m->root->display ? m->root->display : m->root->live ? "/" : m->root->dir));
 	return o;
 }
 
