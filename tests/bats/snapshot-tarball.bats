@@ -147,11 +147,10 @@ refused() {
 	assert_equal "$(ls -A "$TMPDIR")" ""
 }
 
-@test "the unpack directory lies under TMPDIR and is gone after a normal run" {
-	run --separate-stderr pp --sysroot "$SNAPSHOTS/rootports.tar.gz" list --json
+@test "a tarball replay names the tarball, and its unpack directory under TMPDIR is gone after the run" {
+	run --separate-stderr strace -f -e trace=mkdir -o "$BATS_TEST_TMPDIR/trace" "$PCIPASS" --sysroot "$SNAPSHOTS/rootports.tar.gz" list --json
 	assert_success
-	dir=$(jq -r .host.sysroot <<<"$output")
-	[[ "$dir" == "$TMPDIR"/pcipass-sysroot.* ]]
-	[ ! -e "$dir" ]
+	assert_equal "$(jq -r .host.sysroot <<<"$output")" "$SNAPSHOTS/rootports.tar.gz"
+	grep -q "mkdir(\"$TMPDIR/pcipass-sysroot\." "$BATS_TEST_TMPDIR/trace"
 	assert_equal "$(ls -A "$TMPDIR")" ""
 }
