@@ -119,7 +119,8 @@ static char *fn_link(struct pp_model *m, struct pp_function *f, const char *attr
 	char *p = fn_path(f, attr), *base;
 
 	base = root_link_basename(m->root, p);
-	if (!base && errno != ENOENT)
+	/* Missing is an answer (unbound, no group); a dangling link is damage. */
+	if (!base && (errno != ENOENT || root_lexists(m->root, p)))
 		strv_push(&f->unreadable, attr);
 	free(p);
 	return base;
@@ -173,8 +174,14 @@ static void parse_resources(struct pp_model *m, struct pp_function *f)
 			strv_push(&f->unreadable, "resource");
 			break;
 		}
-		if ((start == 0 && end == 0) || end < start)
+		if (start == 0 && end == 0)
 			continue;
+		if (end < start) {
+			/* The kernel never prints an inverted range: the file is damaged. */
+			if (!strv_contains(&f->unreadable, "resource"))
+				strv_push(&f->unreadable, "resource");
+			continue;
+		}
 		if (!(flags & (IORESOURCE_IO | IORESOURCE_MEM)))
 			continue;
 		f->bars = xrealloc(f->bars, (f->n_bars + 1) * sizeof(*f->bars));
@@ -529,7 +536,7 @@ static void link_sriov(struct pp_model *m)
 		struct pp_bdf b;
 
 		canon = root_resolve(m->root, p);
-		if (!canon && errno != ENOENT)
+		if (!canon && (errno != ENOENT || root_lexists(m->root, p)))
 			strv_push(&f->unreadable, "physfn");
 		free(p);
 		if (!canon)

@@ -96,6 +96,9 @@ char *root_read_file(const struct pp_root *r, const char *rel, size_t max, size_
 /* Parse an attribute holding one integer (0x-prefixed hex allowed). */
 bool root_read_long(const struct pp_root *r, const char *rel, long long *out);
 bool root_exists(const struct pp_root *r, const char *rel);
+/* Is there an entry at rel, even a dangling or looping link?  Only the
+ * directories above it are followed (and must stay under the root). */
+bool root_lexists(const struct pp_root *r, const char *rel);
 bool root_is_dir(const struct pp_root *r, const char *rel);
 /*
  * Resolve a path that may contain symlinks, without leaving the root.

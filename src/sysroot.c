@@ -374,6 +374,32 @@ bool root_exists(const struct pp_root *r, const char *rel)
 	return canon != NULL;
 }
 
+bool root_lexists(const struct pp_root *r, const char *rel)
+{
+	const char *slash, *leaf;
+	char *dir, *canon, *full;
+	struct stat st;
+	bool there;
+
+	while (*rel == '/')
+		rel++;
+	slash = strrchr(rel, '/');
+	leaf = slash ? slash + 1 : rel;
+	if (!*leaf || strcmp(leaf, ".") == 0 || strcmp(leaf, "..") == 0)
+		return root_exists(r, rel);
+	/* The directories above are resolved under the root; the leaf is not followed. */
+	dir = slash ? strndup(rel, (size_t)(slash - rel)) : xstrdup("");
+	canon = dir ? root_resolve(r, dir) : NULL;
+	free(dir);
+	if (!canon)
+		return false;
+	full = *canon ? xasprintf("%s/%s", canon, leaf) : xstrdup(leaf);
+	there = fstatat(r->fd, full, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	free(full);
+	free(canon);
+	return there;
+}
+
 bool root_is_dir(const struct pp_root *r, const char *rel)
 {
 	char *canon = root_resolve(r, rel);
