@@ -13,11 +13,12 @@
 #include "cli.h"
 
 static const struct pp_command *const commands[] = {
+	/* in the order a sysadmin uses them */
 	&cmd_list,
+	&cmd_explain,
 	&cmd_unbind,
 	&cmd_reset,
 	&cmd_rebind,
-	&cmd_explain,
 	&cmd_snapshot,
 	&cmd_report,
 };
