@@ -111,22 +111,6 @@ static void sb_bdfs(struct sbuf *b, const struct pp_function *const *v, size_t n
 		sb_add(b, "%s%s", i ? " " : "", v[i]->bdf);
 }
 
-static void add_evidence(struct pp_finding *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add_evidence(struct pp_finding *x, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	if (s) {
-		strv_push(&x->evidence, s);
-		free(s);
-	}
-}
-
 static void add_related(struct pp_finding *x, const struct pp_function *const *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -547,9 +531,9 @@ static void check_iommu_disabled(struct judge *j)
 	x = emit(j, PP_BLOCKER);
 	x->message = xstrdup("No IOMMU is active on this host (no IOMMU groups), so no PCI function can be "
 			     "isolated for a guest.");
-	add_evidence(x, "sys/kernel/iommu_groups: no groups");
+	strv_pushf(&x->evidence, "sys/kernel/iommu_groups: no groups");
 	if (h->cmdline)
-		add_evidence(x, "proc/cmdline: %s", h->cmdline);
+		strv_pushf(&x->evidence, "proc/cmdline: %s", h->cmdline);
 	if (cmdline_word(cmd, "intel_iommu=off"))
 		x->hint = xstrdup("remove intel_iommu=off from the kernel command line and boot with intel_iommu=on");
 	else if (cmdline_word(cmd, "amd_iommu=off"))
@@ -584,8 +568,8 @@ static void check_no_interrupt_remapping(struct judge *j)
 		  "groups attach, but a guest can forge interrupts to the host."
 		: "The IOMMU does not remap interrupts, so vfio_iommu_type1 refuses to attach any IOMMU group "
 		  "(EPERM) while allow_unsafe_interrupts is off.");
-	add_evidence(x, "%s", h->intremap_evidence ? h->intremap_evidence : "interrupt remapping off");
-	add_evidence(x, "sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts: %s",
+	strv_pushf(&x->evidence, "%s", h->intremap_evidence ? h->intremap_evidence : "interrupt remapping off");
+	strv_pushf(&x->evidence, "sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts: %s",
 		     h->allow_unsafe_interrupts == PP_YES ? "Y"
 		     : h->allow_unsafe_interrupts == PP_NO ? "N" : "absent (module not loaded)");
 	if (cmdline_word(cmd, "intremap=off") || cmdline_word(cmd, "nointremap"))
@@ -616,11 +600,11 @@ static void check_not_endpoint(struct judge *j)
 	sb_add(&b, " is %s, not an endpoint: bridges stay with the host and are never assigned.", port_phrase(f));
 	x->message = sb_take(&b);
 	if (f->header_type >= 0 && f->header_type != 0)
-		add_evidence(x, "%s: header type %d (config byte 0x0e)", f->bdf, f->header_type);
+		strv_pushf(&x->evidence, "%s: header type %d (config byte 0x0e)", f->bdf, f->header_type);
 	if (f->class_code >= 0)
-		add_evidence(x, "%s: class %04lx", f->bdf, (unsigned long)(f->class_code >> 8));
+		strv_pushf(&x->evidence, "%s: class %04lx", f->bdf, (unsigned long)(f->class_code >> 8));
 	if (f->port >= 0)
-		add_evidence(x, "%s: PCIe port type %d (%s)", f->bdf, (int)f->port, port_name(f->port));
+		strv_pushf(&x->evidence, "%s: PCIe port type %d (%s)", f->bdf, (int)f->port, port_name(f->port));
 	if (is_host_bridge(f)) {
 		x->hint = xstrdup("the host bridge stays with the host; assign endpoint functions instead");
 	} else {
@@ -661,9 +645,9 @@ static void check_group_not_viable(struct judge *j)
 	x->message = sb_take(&b);
 	add_related(x, p.v, p.n);
 	for (size_t i = 0; i < p.n && i < NAMED_MAX; i++)
-		add_evidence(x, "iommu_group %d also holds %s bound to %s", g->id, p.v[i]->bdf, p.v[i]->driver);
+		strv_pushf(&x->evidence, "iommu_group %d also holds %s bound to %s", g->id, p.v[i]->bdf, p.v[i]->driver);
 	if (p.total > NAMED_MAX)
-		add_evidence(x, "iommu_group %d: %zu host-bound endpoints outside the set", g->id, p.total);
+		strv_pushf(&x->evidence, "iommu_group %d: %zu host-bound endpoints outside the set", g->id, p.total);
 	sb_add(&b, "add ");
 	sb_bdfs(&b, p.v, p.n);
 	sb_add(&b, "%s to the set, or unbind %s; bridges in the group may stay on pcieport",
@@ -693,7 +677,7 @@ static void check_missing_function0(struct judge *j)
 	sb_add(&b, ", is not in the set: guests scan function 0 first and would not find it.");
 	x->message = sb_take(&b);
 	add_related(x, &fn0, 1);
-	add_evidence(x, "%s exists%s", fn0->bdf, fn0->multifunction ? " (header type bit 7: multifunction)" : "");
+	strv_pushf(&x->evidence, "%s exists%s", fn0->bdf, fn0->multifunction ? " (header type bit 7: multifunction)" : "");
 	x->hint = xasprintf("add %s to the set", fn0->bdf);
 }
 
@@ -712,9 +696,9 @@ static void check_no_reset(struct judge *j)
 		   "the next.");
 	x->message = sb_take(&b);
 	if (f->has_reset_method_attr)
-		add_evidence(x, "%s/reset_method: empty", f->bdf);
+		strv_pushf(&x->evidence, "%s/reset_method: empty", f->bdf);
 	else
-		add_evidence(x, "%s: no reset file and no reset_method", f->bdf);
+		strv_pushf(&x->evidence, "%s: no reset file and no reset_method", f->bdf);
 	if (f->parent) {
 		const struct below *bl = below_of(j->c, f->parent);
 		struct pick p;
@@ -768,10 +752,10 @@ static void check_bus_reset_scope(struct judge *j)
 	x->message = sb_take(&b);
 	add_related(x, all.v, all.n);
 	methods = strv_join(&f->reset_methods, " ");
-	add_evidence(x, "%s/reset_method: %s", f->bdf, methods);
+	strv_pushf(&x->evidence, "%s/reset_method: %s", f->bdf, methods);
 	free(methods);
 	for (size_t i = 0; i < hb.n && i < NAMED_MAX; i++)
-		add_evidence(x, "%s below %s is bound to %s", hb.v[i]->bdf, parent->bdf, hb.v[i]->driver);
+		strv_pushf(&x->evidence, "%s below %s is bound to %s", hb.v[i]->bdf, parent->bdf, hb.v[i]->driver);
 	if (hb.total) {
 		sb_add(&b, "add ");
 		sb_bdfs(&b, hb.v, hb.n);
@@ -835,7 +819,7 @@ static void page_sharers(const struct judge *j, const struct pp_bar *bar, struct
 
 static void bar_evidence(struct pp_finding *x, const struct pp_function *f, const struct pp_bar *b)
 {
-	add_evidence(x, "%s/resource line %d: 0x%llx-0x%llx", f->bdf, b->index, (unsigned long long)b->start,
+	strv_pushf(&x->evidence, "%s/resource line %d: 0x%llx-0x%llx", f->bdf, b->index, (unsigned long long)b->start,
 		     (unsigned long long)b->end);
 }
 
@@ -897,7 +881,7 @@ static void check_unaligned_bar(struct judge *j)
 		x->message = sb_take(&b);
 		bar_evidence(x, f, bar);
 		bar_evidence(x, s.first_outside, s.first_outside_bar);
-		add_evidence(x, "page size %llu", (unsigned long long)j->c->page);
+		strv_pushf(&x->evidence, "page size %llu", (unsigned long long)j->c->page);
 		sharing_hint(j, x, &s);
 	}
 }
@@ -943,7 +927,7 @@ static void check_subpage_bar(struct judge *j)
 		bar_evidence(x, f, bar);
 		if (s.outside)
 			bar_evidence(x, s.first_outside, s.first_outside_bar);
-		add_evidence(x, "page size %llu", (unsigned long long)j->c->page);
+		strv_pushf(&x->evidence, "page size %llu", (unsigned long long)j->c->page);
 		if (s.outside)
 			sharing_hint(j, x, &s);
 		else
@@ -996,17 +980,17 @@ static void check_host_in_use(struct judge *j)
 	x->message = sb_take(&b);
 	for (size_t i = 0; i < f->n_netifs; i++)
 		if (f->netifs[i].up || f->netifs[i].has_address)
-			add_evidence(x, "net/%s: operstate %s%s", f->netifs[i].name,
+			strv_pushf(&x->evidence, "net/%s: operstate %s%s", f->netifs[i].name,
 				     f->netifs[i].operstate ? f->netifs[i].operstate : "unknown",
 				     f->netifs[i].has_address ? ", IPv6 address in proc/net/if_inet6" : "");
 	for (size_t i = 0; i < f->n_blockdevs; i++) {
 		if (f->blockdevs[i].mounted)
-			add_evidence(x, "proc/mounts: /dev/%s", f->blockdevs[i].name);
+			strv_pushf(&x->evidence, "proc/mounts: /dev/%s", f->blockdevs[i].name);
 		if (f->blockdevs[i].has_holders)
-			add_evidence(x, "block/%s/holders is not empty", f->blockdevs[i].name);
+			strv_pushf(&x->evidence, "block/%s/holders is not empty", f->blockdevs[i].name);
 	}
 	for (size_t i = 0; i < f->framebuffers.n; i++)
-		add_evidence(x, "graphics/%s belongs to %s", f->framebuffers.v[i], f->bdf);
+		strv_pushf(&x->evidence, "graphics/%s belongs to %s", f->framebuffers.v[i], f->bdf);
 	sb_add(&hint, " first; `pcipass unbind` refuses it without --force");
 	x->hint = sb_take(&hint);
 	free(what.s);
@@ -1023,7 +1007,7 @@ static void check_boot_vga(struct judge *j)
 	sb_label(&b, j->f);
 	sb_add(&b, " is the boot VGA device: the firmware and the host console use it.");
 	x->message = sb_take(&b);
-	add_evidence(x, "%s/boot_vga: 1", j->f->bdf);
+	strv_pushf(&x->evidence, "%s/boot_vga: 1", j->f->bdf);
 	x->hint = xstrdup("give the host another console (serial or a second GPU) first; `pcipass unbind` refuses "
 			  "it without --force, and the guest may need the card's ROM");
 }
@@ -1056,8 +1040,8 @@ static void check_conventional_bridge(struct judge *j)
 	x->message = sb_take(&b);
 	add_related(x, others.v, others.n);
 	if (f->is_pcie == PP_NO)
-		add_evidence(x, "%s: no PCIe capability", f->bdf);
-	add_evidence(x, "%s: PCIe port type %d (%s)", ab->bdf, (int)ab->port, port_name(ab->port));
+		strv_pushf(&x->evidence, "%s: no PCIe capability", f->bdf);
+	strv_pushf(&x->evidence, "%s: PCIe port type %d (%s)", ab->bdf, (int)ab->port, port_name(ab->port));
 	if (out.total) {
 		sb_add(&b, "add ");
 		sb_bdfs(&b, out.v, out.n);
@@ -1110,7 +1094,7 @@ static void check_multifunction_partial(struct judge *j)
 		   "IOMMU group.", k > 1 ? "other functions" : "another function");
 	x->message = sb_take(&b);
 	add_related(x, out, k);
-	add_evidence(x, "slot %04x:%02x:%02x has %zu functions", j->f->addr.domain, j->f->addr.bus, j->f->addr.dev,
+	strv_pushf(&x->evidence, "slot %04x:%02x:%02x has %zu functions", j->f->addr.domain, j->f->addr.bus, j->f->addr.dev,
 		     n + 1);
 	sb_add(&b, "add ");
 	sb_bdfs(&b, out, k);
@@ -1135,13 +1119,13 @@ static void check_no_flr(struct judge *j)
 	sb_add(&b, " has no Function Level Reset (neither PCIe FLR nor Advanced Features FLR).");
 	x->message = sb_take(&b);
 	if (f->has_flr == PP_NO)
-		add_evidence(x, f->is_pcie == PP_YES ? "%s: PCIe DevCap bit 28 (FLR) clear"
+		strv_pushf(&x->evidence, f->is_pcie == PP_YES ? "%s: PCIe DevCap bit 28 (FLR) clear"
 						     : "%s: no PCIe capability, so no PCIe FLR", f->bdf);
 	if (f->has_af_flr == PP_NO)
-		add_evidence(x, "%s: no AF capability with TP and FLR", f->bdf);
+		strv_pushf(&x->evidence, "%s: no AF capability with TP and FLR", f->bdf);
 	if (f->has_reset_method_attr) {
 		methods = f->reset_methods.n ? strv_join(&f->reset_methods, " ") : xstrdup("(empty)");
-		add_evidence(x, "%s/reset_method: %s%s", f->bdf, methods,
+		strv_pushf(&x->evidence, "%s/reset_method: %s%s", f->bdf, methods,
 			     f->has_flr == PP_UNKNOWN ? " (config space beyond 64 bytes unreadable)" : "");
 		free(methods);
 	}
@@ -1178,11 +1162,11 @@ static void check_pm_reset_only(struct judge *j)
 	x->message = sb_take(&b);
 	if (f->has_reset_method_attr) {
 		char *methods = strv_join(&f->reset_methods, " ");
-		add_evidence(x, "%s/reset_method: %s", f->bdf, methods);
+		strv_pushf(&x->evidence, "%s/reset_method: %s", f->bdf, methods);
 		free(methods);
 	}
 	if (f->pm_no_soft_reset == PP_NO)
-		add_evidence(x, "%s: PM capability, PMCSR NoSoftRst=0", f->bdf);
+		strv_pushf(&x->evidence, "%s: PM capability, PMCSR NoSoftRst=0", f->bdf);
 	if ((has_method(f, "bus") || has_method(f, "cxl_bus")) && f->parent)
 		x->hint = xasprintf("if a guest finds the device in a stale state, a secondary bus reset of %s "
 				    "(`pcipass reset --method bus`) resets it fully", f->parent->bdf);
@@ -1212,9 +1196,9 @@ static void check_stale_reset_method(struct judge *j)
 	x->message = sb_take(&b);
 	add_related(x, sib, n);
 	methods = strv_join(&f->reset_methods, " ");
-	add_evidence(x, "%s/reset_method: %s", f->bdf, methods);
+	strv_pushf(&x->evidence, "%s/reset_method: %s", f->bdf, methods);
 	free(methods);
-	add_evidence(x, "bus %02x below %s holds %zu functions", f->addr.bus, parent->bdf, parent->n_children);
+	strv_pushf(&x->evidence, "bus %02x below %s holds %zu functions", f->addr.bus, parent->bdf, parent->n_children);
 	if (has_function_reset(f))
 		x->hint = xasprintf("the kernel still resets it with %s; do not select bus for it",
 				    f->reset_methods.v[0]);
@@ -1242,9 +1226,9 @@ static void check_bus_range_mismatch(struct judge *j)
 	sb_add(&b, ".");
 	x->message = sb_take(&b);
 	add_related(x, &p, 1);
-	add_evidence(x, "%s: secondary bus %02x, subordinate bus %02x (config bytes 0x19, 0x1a)", p->bdf,
+	strv_pushf(&x->evidence, "%s: secondary bus %02x, subordinate bus %02x (config bytes 0x19, 0x1a)", p->bdf,
 		     p->secondary_bus, p->subordinate_bus);
-	add_evidence(x, "%s: bus %02x", f->bdf, f->addr.bus);
+	strv_pushf(&x->evidence, "%s: bus %02x", f->bdf, f->addr.bus);
 	x->hint = xasprintf("the bus numbers changed after enumeration: a secondary bus reset of %s may not reach "
 			    "it; let the kernel renumber (pci=assign-busses) or update the firmware", p->bdf);
 }
@@ -1267,9 +1251,9 @@ static void check_sriov_vf(struct judge *j)
 		sb_add(&b, ", which has no driver bound.");
 	x->message = sb_take(&b);
 	add_related(x, &pf, 1);
-	add_evidence(x, "%s/physfn -> %s", f->bdf, pf->bdf);
+	strv_pushf(&x->evidence, "%s/physfn -> %s", f->bdf, pf->bdf);
 	if (pf->driver)
-		add_evidence(x, "%s/driver -> %s", pf->bdf, pf->driver);
+		strv_pushf(&x->evidence, "%s/driver -> %s", pf->bdf, pf->driver);
 	if (in_set(j, pf))
 		x->hint = xasprintf("the PF %s is in the set too: once it leaves the host, nothing manages its VFs",
 				    pf->bdf);
@@ -1320,7 +1304,7 @@ static void check_group_shared(struct judge *j)
 		sb_add(&b, ": every endpoint of a group goes to the same guest or stays unbound or on vfio-pci.");
 	x->message = sb_take(&b);
 	add_related(x, v, n);
-	add_evidence(x, "%s/iommu_group -> %d, which holds %zu endpoints", j->f->bdf, g->id,
+	strv_pushf(&x->evidence, "%s/iommu_group -> %d, which holds %zu endpoints", j->f->bdf, g->id,
 		     j->c->group_endpoints[gi].n);
 	if (!outside) {
 		x->hint = xstrdup("nothing to do: they go to the guest together");
@@ -1387,8 +1371,8 @@ static void check_no_acs(struct judge *j)
 	}
 	x->message = sb_take(&b);
 	add_related(x, others, n_others);
-	add_evidence(x, "%s: no ACS extended capability (ID 0x000d)", culprit->bdf);
-	add_evidence(x, "iommu_group %d holds %zu functions", g->id, g->n_members);
+	strv_pushf(&x->evidence, "%s: no ACS extended capability (ID 0x000d)", culprit->bdf);
+	strv_pushf(&x->evidence, "iommu_group %d holds %zu functions", g->id, g->n_members);
 	x->hint = xstrdup("the group can only be assigned whole; for a smaller group, put the device in a slot "
 			  "below an ACS-capable port (overriding ACS only hides the problem)");
 }
@@ -1404,7 +1388,7 @@ static void check_host_driver_bound(struct judge *j)
 	sb_label(&b, j->f);
 	sb_add(&b, " is bound to the host driver %s.", j->f->driver);
 	x->message = sb_take(&b);
-	add_evidence(x, "%s/driver -> %s", j->f->bdf, j->f->driver);
+	strv_pushf(&x->evidence, "%s/driver -> %s", j->f->bdf, j->f->driver);
 	x->hint = xasprintf("`pcipass unbind %s` moves it to vfio-pci; `pcipass rebind` gives it back to %s",
 			    j->f->bdf, j->f->driver);
 }
@@ -1418,7 +1402,7 @@ static void check_limited_access(struct judge *j)
 	x = emit(j, PP_INFO);
 	x->message = xstrdup("Config space beyond the first 64 bytes is unreadable (pcipass is not running as "
 			     "root): FLR, power management and ACS are judged from the kernel's reset_method instead.");
-	add_evidence(x, "%s/config: %zu bytes readable", j->f->bdf, j->f->config_len);
+	strv_pushf(&x->evidence, "%s/config: %zu bytes readable", j->f->bdf, j->f->config_len);
 	x->hint = xstrdup("run pcipass as root to read the capabilities themselves");
 }
 

@@ -53,22 +53,6 @@ static void libpci_quiet(char *msg, ...)
 	(void)msg;
 }
 
-static void problem(struct pp_model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void problem(struct pp_model *m, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	if (s) {
-		strv_push(&m->problems, s);
-		free(s);
-	}
-}
-
 /* ---- attribute helpers, relative to a function's canonical dir ------ */
 
 static char *fn_path(const struct pp_function *f, const char *attr)
@@ -488,7 +472,7 @@ static void link_parents(struct pp_model *m)
 				 * directory is then always a strict prefix: no cycles.
 				 */
 				if (f->parent && strcmp(f->parent->sysfs_dir, dir) != 0) {
-					problem(m, "%s: its directory %s is not the one of %s, parent not linked",
+					strv_pushf(&m->problems, "%s: its directory %s is not the one of %s, parent not linked",
 						f->bdf, f->sysfs_dir, f->parent->bdf);
 					f->parent = NULL;
 				}
@@ -916,14 +900,14 @@ static int collect_functions(struct pp_model *m)
 		char *link = xasprintf("sys/bus/pci/devices/%s", names.v[i]), *canon;
 
 		if (!bdf_parse_sysfs(names.v[i], &f->addr)) {
-			problem(m, "sys/bus/pci/devices/%s: not a PCI address, skipped", names.v[i]);
+			strv_pushf(&m->problems, "sys/bus/pci/devices/%s: not a PCI address, skipped", names.v[i]);
 			free(link);
 			continue;
 		}
 		canon = root_resolve(m->root, link);
 		free(link);
 		if (!canon || strncmp(canon, "sys/devices/", 12) != 0 || !root_is_dir(m->root, canon)) {
-			problem(m, "sys/bus/pci/devices/%s: %s, skipped", names.v[i],
+			strv_pushf(&m->problems, "sys/bus/pci/devices/%s: %s, skipped", names.v[i],
 				!canon ? (errno == EXDEV ? "link leaves the root" : strerror(errno))
 				       : "does not point into sys/devices");
 			free(canon);
@@ -938,7 +922,7 @@ static int collect_functions(struct pp_model *m)
 	/* Two names for one address ("0000:00:01.0" and "00000:00:01.0"): keep one. */
 	for (size_t i = 1; i < m->n_functions; i++)
 		if (bdf_compare(&m->functions[i - 1].addr, &m->functions[i].addr) == 0) {
-			problem(m, "%s: listed twice, second entry skipped", m->functions[i].bdf);
+			strv_pushf(&m->problems, "%s: listed twice, second entry skipped", m->functions[i].bdf);
 			free(m->functions[i].sysfs_dir);
 			memmove(&m->functions[i], &m->functions[i + 1],
 				(m->n_functions - i - 1) * sizeof(*m->functions));

@@ -44,6 +44,7 @@ struct pp_strv {
 	size_t n, cap;
 };
 void strv_push(struct pp_strv *sv, const char *s);
+void strv_pushf(struct pp_strv *sv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool strv_contains(const struct pp_strv *sv, const char *s);
 void strv_free(struct pp_strv *sv);
 char *strv_join(const struct pp_strv *sv, const char *sep);

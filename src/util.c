@@ -100,6 +100,21 @@ void strv_push(struct pp_strv *sv, const char *s)
 	sv->v[sv->n] = NULL;
 }
 
+void strv_pushf(struct pp_strv *sv, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		check_alloc(NULL);
+	strv_push(sv, s);
+	free(s);
+}
+
 bool strv_contains(const struct pp_strv *sv, const char *s)
 {
 	for (size_t i = 0; i < sv->n; i++)
