@@ -476,7 +476,7 @@ int root_write_attr(const struct pp_root *r, const char *rel, const char *value)
 	canon = root_resolve(r, rel);
 	if (!canon)
 		return -1;
-	fd = openat(r->fd, canon, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	fd = openat(r->fd, canon, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	free(canon);
 	if (fd < 0)
 		return -1;
