@@ -24,9 +24,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	fuzz_quiet_stderr();
-	tree_init(&tree);
-	tree_skeleton(&tree);
+	fuzz_skeleton_setup(&tree);
 	return 0;
 }
 

@@ -637,3 +637,10 @@ void fuzz_check_model(const struct pp_model *m)
 	json_object_put(doc);
 	guard_active = false;
 }
+
+void fuzz_skeleton_setup(struct fuzz_tree *t)
+{
+	fuzz_quiet_stderr();
+	tree_init(t);
+	tree_skeleton(t);
+}

@@ -48,6 +48,8 @@ bool tree_symlink(struct fuzz_tree *t, const char *path, const char *target);
 #define SKELETON_BDF "0000:00:01.0"
 #define SKELETON_DIR "sys/devices/pci0000:00/0000:00:01.0"
 void tree_skeleton(struct fuzz_tree *t);
+/* What every attribute harness does once: quiet stderr, make the tree, the skeleton. */
+void fuzz_skeleton_setup(struct fuzz_tree *t);
 /* Write one attribute of the skeleton function ("resource", ...). */
 void tree_write_attr(struct fuzz_tree *t, const char *attr, const void *data, size_t len);
 /* The skeleton function in m, which must be there. */
