@@ -29,7 +29,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "pcipass.h"
+#include "model.h"
 #include "archive.h"
 
 bool snap_path_is_tarball(const char *path)

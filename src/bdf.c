@@ -6,9 +6,10 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
-#include "pcipass.h"
+#include "bdf.h"
 
 /* Take min..max hex digits at *s, no more following, value at most limit. */
 static bool take_hex(const char **s, unsigned int min, unsigned int max,

@@ -5,9 +5,8 @@
 #ifndef PCIPASS_CHECKS_H
 #define PCIPASS_CHECKS_H
 
-#include <json-c/json.h>
 
-#include "pcipass.h"
+#include "model.h"
 
 enum pp_severity { PP_INFO = 0, PP_WARNING = 1, PP_BLOCKER = 2 };
 
@@ -56,10 +55,29 @@ const char *severity_name(enum pp_severity s);
 /* How many findings in fs have severity s. */
 size_t findings_count(const struct pp_findings *fs, enum pp_severity s);
 /* The catalogue: every code a check can report, in table order. */
-size_t checks_catalogue(const char *const **codes);
-json_object *finding_json(const struct pp_finding *f);
-/* One function as `list --json` shows it, plus "assignable" and "findings" from fs. */
-json_object *json_function_verdict(const struct pp_model *m, const struct pp_function *f,
-				   const struct pp_findings *fs);
+
+/*
+ * The verdict on a scope of functions: judged together as one set (explain
+ * BDF...), or each alone as the smallest set it can be (list, explain
+ * --all).  Everything a renderer shows and a command's exit status rests
+ * on is decided here, so renderers only lay it out.
+ */
+struct pp_verdict {
+	const struct pp_model *m;
+	bool alone;
+	struct pp_function **scope;	/* the functions judged, in order */
+	size_t n;
+	struct pp_findings *per_fn;	/* parallel to scope, most serious first */
+	const struct pp_finding **host;	/* host-wide findings, each code once (point into per_fn) */
+	size_t n_host;
+	size_t blockers, warnings;	/* host-wide ones counted once */
+	size_t n_assignable;		/* functions with no blocker */
+	bool assignable;		/* alone: every function; together: the set */
+	struct pp_strv blocker_codes;	/* distinct, in the order met */
+};
+void verdict_judge(struct pp_checker *c, struct pp_function **scope, size_t n, bool alone, struct pp_verdict *v);
+void verdict_free(struct pp_verdict *v);
+/* The short verdict of one judged function: the first blocker's code, "warn" or "ok". */
+const char *verdict_word(const struct pp_findings *fs);
 
 #endif

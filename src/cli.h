@@ -6,7 +6,7 @@
 #ifndef PCIPASS_CLI_H
 #define PCIPASS_CLI_H
 
-#include "pcipass.h"
+#include "model.h"
 
 /* Every option pcipass knows; a command names the ones it accepts. */
 enum pp_optkey {

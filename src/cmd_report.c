@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "render.h"
+#include "render-json.h"
 #include "snapshot.h"
 
 static const struct pp_opt report_opts[] = {

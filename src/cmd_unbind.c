@@ -31,15 +31,6 @@ struct plan {
 	bool moved;			/* this run moved it */
 };
 
-static void add_unique(struct pp_function ***v, size_t *n, struct pp_function *f)
-{
-	for (size_t i = 0; i < *n; i++)
-		if ((*v)[i] == f)
-			return;
-	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-	(*v)[(*n)++] = f;
-}
-
 /* --group: the named functions plus every other endpoint of their groups. */
 static void expand_groups(const struct pp_model *m, struct pp_function ***v, size_t *n)
 {
@@ -50,7 +41,7 @@ static void expand_groups(const struct pp_model *m, struct pp_function ***v, siz
 
 		for (size_t k = 0; g && k < g->n_members; k++)
 			if (!function_is_bridge(g->members[k]))
-				add_unique(v, n, g->members[k]);
+				fnv_add_unique(v, n, g->members[k]);
 	}
 }
 

@@ -17,7 +17,8 @@
 
 #include <pci/pci.h>
 
-#include "pcipass.h"
+#include "model.h"
+#include "state.h"
 
 #define CONFIG_SPACE_MAX 4096
 #define CONFIG_SPACE_USER 64	/* what a non-root reader gets */
@@ -745,31 +746,32 @@ static void attach_framebuffers(struct pp_model *m)
 	strv_free(&names);
 }
 
-/* What pcipass unbind recorded: run/pcipass/<bdf> holds "driver=<name>". */
+/* What pcipass unbind recorded: run/pcipass/<bdf>, read with state.c's own parser. */
 static void attach_state(struct pp_model *m)
 {
 	struct pp_strv names = { 0 };
 
-	root_list_dir(m->root, "run/pcipass", &names);
+	root_list_dir(m->root, STATE_DIR, &names);
 	for (size_t i = 0; i < names.n; i++) {
 		struct pp_bdf b;
 		struct pp_function *f;
-		char *p, *text, *line, *save;
+		struct pp_moved mv;
+		char *p, *text;
 
 		if (!bdf_parse_sysfs(names.v[i], &b) || !(f = model_find(m, &b)))
 			continue;
-		p = xasprintf("run/pcipass/%s", names.v[i]);
+		p = xasprintf(STATE_DIR "/%s", names.v[i]);
 		text = root_read_file(m->root, p, 4096, NULL);
 		free(p);
 		if (!text)
 			continue;
-		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-			if (strncmp(line, "driver=", 7) == 0) {
-				free(f->moved_from_driver);
-				f->moved_from_driver = xstrdup(line + 7);
-			}
-		if (!f->moved_from_driver)
-			f->moved_from_driver = xstrdup("");
+		if (moved_parse(text, f->bdf, &mv)) {
+			free(f->moved_from_driver);
+			f->moved_from_driver = xstrdup(mv.driver ? mv.driver : "");
+		} else {
+			strv_pushf(&m->problems, "%s/%s: holds a value that is not a driver name", STATE_DIR, names.v[i]);
+		}
+		moved_free(&mv);
 		free(text);
 	}
 	strv_free(&names);
@@ -777,10 +779,10 @@ static void attach_state(struct pp_model *m)
 
 /* ---- the host ------------------------------------------------------- */
 
-static bool cmdline_has(const char *cmdline, const char *word)
+bool host_cmdline_has(const struct pp_host *h, const char *word)
 {
 	size_t n = strlen(word);
-	const char *p = cmdline;
+	const char *cmdline = h->cmdline, *p = cmdline;
 
 	while (p && (p = strstr(p, word))) {
 		if ((p == cmdline || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' ' || p[n] == '\n'))
@@ -828,8 +830,8 @@ static void read_intremap(struct pp_model *m)
 		}
 	}
 	strv_free(&units);
-	if (h->cmdline && (cmdline_has(h->cmdline, "intremap=off") || cmdline_has(h->cmdline, "nointremap") ||
-			   cmdline_has(h->cmdline, "amd_iommu_intr=legacy"))) {
+	if (h->cmdline && (host_cmdline_has(h, "intremap=off") || host_cmdline_has(h, "nointremap") ||
+			   host_cmdline_has(h, "amd_iommu_intr=legacy"))) {
 		h->intremap = PP_NO;
 		free(h->intremap_evidence);
 		h->intremap_evidence = xstrdup("disabled on the kernel command line");
@@ -1051,6 +1053,20 @@ size_t model_subtree(const struct pp_function *bridge, struct pp_function ***out
 	*out = NULL;
 	collect_subtree(bridge, out, &n, &cap);
 	return n;
+}
+
+bool function_same_slot(const struct pp_function *a, const struct pp_function *b)
+{
+	return a->addr.domain == b->addr.domain && a->addr.bus == b->addr.bus && a->addr.dev == b->addr.dev;
+}
+
+void fnv_add_unique(struct pp_function ***v, size_t *n, struct pp_function *f)
+{
+	for (size_t i = 0; i < *n; i++)
+		if ((*v)[i] == f)
+			return;
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = f;
 }
 
 bool function_is_bridge(const struct pp_function *f)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "mutate.h"
+#include "render-text.h"
 
 /* How long a verification waits for the driver core (polls every 50 ms). */
 #define VERIFY_WAIT_MS 2000
@@ -119,16 +120,8 @@ size_t refuse_findings(struct pp_session *s, const struct pp_set *set, struct pp
 				listed |= strcmp(fd->code, *c) == 0;
 			if (!listed)
 				continue;
-			/* The finding is a sentence; the parenthesis ends it here. */
-			int len = (int)strlen(fd->message);
-			if (len && fd->message[len - 1] == '.')
-				len--;
-			if (s->ctx->force) {
-				pp_warn("%s: warning: %.*s (going ahead: --force)", check[i]->bdf, len, fd->message);
-			} else {
-				pp_warn("%s: refused: %.*s (use --force to override)", check[i]->bdf, len, fd->message);
-				refused++;
-			}
+			render_refusal(stderr, check[i], fd, s->ctx->force, "--force");
+			refused += !s->ctx->force;
 		}
 		findings_free(&fs);
 	}
@@ -204,14 +197,20 @@ static void sleep_ms(long ms)
 		;
 }
 
+int sysfs_write(struct pp_session *s, const char *rel, const char *value)
+{
+	return root_write_attr(s->m->root, rel, value) < 0 ? -errno : 0;
+}
+
 /* One write, named for the error message. */
 static int do_write(struct pp_session *s, const char *rel, const char *value, const char *step, char **why)
 {
-	if (root_write_attr(s->m->root, rel, value) < 0) {
-		int e = errno;
+	int rc = sysfs_write(s, rel, value);
+
+	if (rc < 0) {
 		const char *shown = strcmp(value, "\n") == 0 ? "\\n" : value;
 
-		*why = xasprintf("writing %s to %s: %s", shown, rel, strerror(e));
+		*why = xasprintf("writing %s to %s: %s", shown, rel, strerror(-rc));
 		return -1;
 	}
 	test_hook(s, step);

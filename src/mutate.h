@@ -90,4 +90,36 @@ bool same_driver(const char *a, const char *b);
 /* "e1000e", or "(none)" */
 const char *driver_label(const char *driver);
 
+/* The mutating commands' one way to write sysfs: root_write_attr under the
+ * session (dry run prints).  0 or -errno. */
+int sysfs_write(struct pp_session *s, const char *rel, const char *value);
+
+/* ---- reset.c ---------------------------------------------------------- */
+
+struct pp_reset_plan {
+	struct pp_function *f;
+	const char *method;		/* pcipass's name, or "the kernel's own order" */
+	const char *kernel_method;	/* to select in reset_method; NULL: leave it */
+	bool scoped;			/* hits more than the function */
+	struct pp_function **scope;	/* everything it hits, f first (scoped only) */
+	size_t n_scope;
+};
+
+enum reset_plan_result {
+	RESET_PLAN_OK,
+	RESET_PLAN_REFUSED,		/* the kernel offers no reset: exit 1 */
+	RESET_PLAN_ERROR,		/* the method asked for cannot be used: exit 2 */
+};
+
+/* Is asked a method name --method takes? */
+bool reset_method_known(const char *asked);
+/* Which method, and what it hits.  *why (malloc'd) says why not. */
+enum reset_plan_result reset_plan(const struct pp_model *m, struct pp_function *f, const char *asked,
+				  struct pp_reset_plan *p, char **why);
+void reset_plan_free(struct pp_reset_plan *p);
+/* Functions in the scope, other than the one reset, that a host driver owns ("BDF (driver)"). */
+size_t reset_bystanders(const struct pp_reset_plan *p, struct pp_strv *named);
+/* Select, reset, restore.  0 or -errno with *why; *note: something to tell even on success. */
+int reset_apply(struct pp_session *s, const struct pp_reset_plan *p, char **why, char **note);
+
 #endif

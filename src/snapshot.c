@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "record.h"
 #include "snapshot.h"
 
 struct recorder {
@@ -308,56 +309,6 @@ static void record_state(struct recorder *rec)
 
 /* ---- META --------------------------------------------------------------- */
 
-struct kv {
-	struct pp_strv keys, values;
-};
-
-static void kv_set(struct kv *kv, const char *key, const char *value)
-{
-	char *clean = xstrdup(value ? value : "");
-
-	for (char *p = clean; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
-	for (size_t i = 0; i < kv->keys.n; i++)
-		if (strcmp(kv->keys.v[i], key) == 0) {
-			free(kv->values.v[i]);
-			kv->values.v[i] = clean;
-			return;
-		}
-	strv_push(&kv->keys, key);
-	strv_push(&kv->values, clean);
-	free(clean);
-}
-
-static const char *kv_get(const struct kv *kv, const char *key)
-{
-	for (size_t i = 0; i < kv->keys.n; i++)
-		if (strcmp(kv->keys.v[i], key) == 0)
-			return kv->values.v[i];
-	return NULL;
-}
-
-static void kv_free(struct kv *kv)
-{
-	strv_free(&kv->keys);
-	strv_free(&kv->values);
-}
-
-/* key=value lines of another snapshot's META. */
-static void kv_parse(struct kv *kv, char *text)
-{
-	char *line, *save;
-
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *eq = strchr(line, '=');
-		if (eq && eq != line) {
-			*eq = '\0';
-			kv_set(kv, line, eq + 1);
-		}
-	}
-}
-
 static char *read_attr_dup(const struct recorder *rec, const char *rel)
 {
 	char buf[512];
@@ -366,7 +317,7 @@ static char *read_attr_dup(const struct recorder *rec, const char *rel)
 }
 
 /* The live host's own facts: who ran it, on what machine. */
-static void meta_live(const struct recorder *rec, struct kv *kv)
+static void meta_live(const struct recorder *rec, struct pp_record *kv)
 {
 	struct utsname u;
 	static const char *const dmi[] = { "sys_vendor", "product_name", "board_name" };
@@ -374,21 +325,21 @@ static void meta_live(const struct recorder *rec, struct kv *kv)
 	int cpus = 0;
 
 	if (uname(&u) == 0) {
-		kv_set(kv, "kernel_build", u.version);
-		kv_set(kv, "arch", u.machine);
+		record_set(kv, "kernel_build", u.version);
+		record_set(kv, "arch", u.machine);
 	}
 	if (rec->as_root) {
-		kv_set(kv, "root", "yes");
+		record_set(kv, "root", "yes");
 	} else {
 		s = xasprintf("no (uid %u)", (unsigned)geteuid());
-		kv_set(kv, "root", s);
+		record_set(kv, "root", s);
 		free(s);
 	}
 	for (size_t i = 0; i < sizeof(dmi) / sizeof(dmi[0]); i++) {
 		char *p = xasprintf("sys/class/dmi/id/%s", dmi[i]);
 		s = read_attr_dup(rec, p);
 		snprintf(key, sizeof(key), "dmi_%s", dmi[i]);
-		kv_set(kv, key, s);
+		record_set(kv, key, s);
 		free(s);
 		free(p);
 	}
@@ -401,28 +352,28 @@ static void meta_live(const struct recorder *rec, struct kv *kv)
 			if (strncmp(line, "processor", 9) == 0)
 				cpus++;
 			if (!have_model && strncmp(line, "model name", 10) == 0 && (s = strstr(line, ": "))) {
-				kv_set(kv, "cpu_model", s + 2);
+				record_set(kv, "cpu_model", s + 2);
 				have_model = true;
 			}
 		}
 		free(cpuinfo);
 		s = xasprintf("%d", cpus);
-		kv_set(kv, "cpus", s);
+		record_set(kv, "cpus", s);
 		free(s);
 	}
 }
 
-static void kv_set_count(struct kv *kv, const char *key, size_t n)
+static void kv_set_count(struct pp_record *kv, const char *key, size_t n)
 {
 	char buf[32];
 
 	snprintf(buf, sizeof(buf), "%zu", n);
-	kv_set(kv, key, buf);
+	record_set(kv, key, buf);
 }
 
 static void record_meta(struct recorder *rec, const char *source_name)
 {
-	struct kv kv = { 0 }, source = { 0 };
+	struct pp_record kv = { 0 }, source = { 0 };
 	char date[32], *text = NULL, *s;
 	struct pp_strv groups = { 0 };
 	time_t now = time(NULL);
@@ -430,11 +381,11 @@ static void record_meta(struct recorder *rec, const char *source_name)
 	size_t len = 0;
 
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-	kv_set(&kv, "capture_tool", "pcipass snapshot");
-	kv_set(&kv, "pcipass_version", PACKAGE_VERSION);
-	kv_set(&kv, "capture_date", date);
-	kv_set(&kv, "source_root", source_name);
-	kv_set(&kv, "kernel_release", rec->m->host.kernel_release);
+	record_set(&kv, "capture_tool", "pcipass snapshot");
+	record_set(&kv, "pcipass_version", PACKAGE_VERSION);
+	record_set(&kv, "capture_date", date);
+	record_set(&kv, "source_root", source_name);
+	record_set(&kv, "kernel_release", rec->m->host.kernel_release);
 	if (rec->r->live) {
 		meta_live(rec, &kv);
 	} else {
@@ -445,37 +396,33 @@ static void record_meta(struct recorder *rec, const char *source_name)
 		 */
 		char *meta = root_read_file(rec->r, "META", 64 * 1024, NULL);
 		if (meta) {
-			kv_parse(&source, meta);
+			record_parse(&source, meta);
 			free(meta);
 		}
-		kv_set(&kv, "copied_from_tool", kv_get(&source, "capture_tool"));
-		kv_set(&kv, "copied_from_date", kv_get(&source, "capture_date"));
-		kv_set(&kv, "root", kv_get(&source, "root") ? kv_get(&source, "root") : "unknown");
+		record_set(&kv, "copied_from_tool", record_get(&source, "capture_tool"));
+		record_set(&kv, "copied_from_date", record_get(&source, "capture_date"));
+		record_set(&kv, "root", record_get(&source, "root") ? record_get(&source, "root") : "unknown");
 	}
 	kv_set_count(&kv, "pci_functions", rec->m->n_functions);
 	root_list_dir(rec->r, "sys/kernel/iommu_groups", &groups);
 	kv_set_count(&kv, "iommu_groups", groups.n);
 	strv_free(&groups);
 	s = xasprintf("%lu", rec->m->host.page_size);
-	kv_set(&kv, "page_size", s);
+	record_set(&kv, "page_size", s);
 	free(s);
-	kv_set(&kv, "config_space_limited", rec->m->host.config_limited ? "yes" : "no");
+	record_set(&kv, "config_space_limited", rec->m->host.config_limited ? "yes" : "no");
 	kv_set_count(&kv, "unreadable", rec->unreadable.n);
 	/* The original's remaining lines (dmi_*, arch, note, ...) after ours. */
 	for (size_t i = 0; i < source.keys.n; i++)
-		if (!kv_get(&kv, source.keys.v[i]))
-			kv_set(&kv, source.keys.v[i], source.values.v[i]);
+		if (!record_get(&kv, source.keys.v[i]))
+			record_set(&kv, source.keys.v[i], source.values.v[i]);
 
-	for (size_t i = 0; i < kv.keys.n; i++) {
-		char *line = xasprintf("%s%s=%s\n", text ? text : "", kv.keys.v[i], kv.values.v[i]);
-		free(text);
-		text = line;
-	}
-	len = text ? strlen(text) : 0;
+	text = record_format(&kv);
+	len = strlen(text);
 	put_file(rec, "META", text, len);
 	free(text);
-	kv_free(&kv);
-	kv_free(&source);
+	record_free(&kv);
+	record_free(&source);
 }
 
 int snapshot_record(const struct pp_model *m, const char *source_name, struct snap_out *out,

@@ -8,7 +8,7 @@
 #ifndef PCIPASS_SNAPSHOT_H
 #define PCIPASS_SNAPSHOT_H
 
-#include "pcipass.h"
+#include "model.h"
 #include "archive.h"
 
 /* Attribute reads are bounded like the capture script's (head -c 1 MiB). */

@@ -13,12 +13,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "record.h"
 #include "state.h"
 
 #define STATE_FILE_MAX 4096
@@ -124,7 +126,7 @@ void moved_free(struct pp_moved *mv)
 /* A record's value: a driver name, or empty for none.  Anything else is refused. */
 static bool take_name(const char *value, char **out)
 {
-	if (!*value) {
+	if (!value || !*value) {
 		free(*out);
 		*out = NULL;
 		return true;
@@ -136,9 +138,24 @@ static bool take_name(const char *value, char **out)
 	return true;
 }
 
+bool moved_parse(const char *text, const char *bdf, struct pp_moved *out)
+{
+	struct pp_record rec = { 0 };
+	bool ok;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->bdf, sizeof(out->bdf), "%s", bdf);
+	record_parse(&rec, text);
+	ok = take_name(record_get(&rec, "driver"), &out->driver) &
+	     take_name(record_get(&rec, "override"), &out->override) &
+	     take_name(record_get(&rec, "target"), &out->target);
+	record_free(&rec);
+	return ok;
+}
+
 int state_load(const struct pp_state *st, const char *bdf, struct pp_moved *out)
 {
-	char buf[STATE_FILE_MAX + 1], *line, *save;
+	char buf[STATE_FILE_MAX + 1];
 	ssize_t n;
 	size_t got = 0;
 	int fd;
@@ -165,15 +182,7 @@ int state_load(const struct pp_state *st, const char *bdf, struct pp_moved *out)
 	}
 	close(fd);
 	buf[got] = '\0';
-	snprintf(out->bdf, sizeof(out->bdf), "%s", bdf);
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "driver=", 7) == 0)
-			bad |= !take_name(line + 7, &out->driver);
-		else if (strncmp(line, "override=", 9) == 0)
-			bad |= !take_name(line + 9, &out->override);
-		else if (strncmp(line, "target=", 7) == 0)
-			bad |= !take_name(line + 7, &out->target);
-	}
+	bad = !moved_parse(buf, bdf, out);
 	if (bad) {
 		char *where = root_path(st->root, STATE_DIR);
 		pp_error("%s/%s: holds a value that is not a driver name; fix or remove the file", where, bdf);
@@ -182,6 +191,16 @@ int state_load(const struct pp_state *st, const char *bdf, struct pp_moved *out)
 		return -1;
 	}
 	return 1;
+}
+
+bool moved_valid(const struct pp_moved *mv)
+{
+	const char *names[] = { mv->driver, mv->override, mv->target };
+
+	for (size_t i = 0; i < 3; i++)
+		if (names[i] && *names[i] && !valid_driver_name(names[i]))
+			return false;
+	return true;
 }
 
 static int write_all(int fd, const char *s, size_t len)
@@ -201,13 +220,20 @@ static int write_all(int fd, const char *s, size_t len)
 
 int state_save(const struct pp_state *st, const struct pp_moved *mv)
 {
-	char *text, *tmp;
+	struct pp_record rec = { 0 };
+	char *fields, *text, *tmp;
 	int fd, err;
 
-	text = xasprintf("# %s: moved by pcipass; 'pcipass rebind %s' restores it\n"
-			 "driver=%s\noverride=%s\ntarget=%s\n",
-			 mv->bdf, mv->bdf, mv->driver ? mv->driver : "", mv->override ? mv->override : "",
-			 mv->target ? mv->target : "");
+	/* Validated on the way in as on the way out: a record holds driver names only. */
+	if (!moved_valid(mv))
+		return state_fail(st, mv->bdf, EINVAL);
+	record_set(&rec, "driver", mv->driver);
+	record_set(&rec, "override", mv->override);
+	record_set(&rec, "target", mv->target);
+	fields = record_format(&rec);
+	record_free(&rec);
+	text = xasprintf("# %s: moved by pcipass; 'pcipass rebind %s' restores it\n%s", mv->bdf, mv->bdf, fields);
+	free(fields);
 	if (st->dry_run || pp_verbose)
 		printf("save " STATE_DIR "/%s <- driver=%s override=%s target=%s\n", mv->bdf,
 		       mv->driver ? mv->driver : "", mv->override ? mv->override : "", mv->target ? mv->target : "");

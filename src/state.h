@@ -17,7 +17,7 @@
 #ifndef PCIPASS_STATE_H
 #define PCIPASS_STATE_H
 
-#include "pcipass.h"
+#include "model.h"
 
 #define STATE_DIR "run/pcipass"
 
@@ -52,6 +52,10 @@ int state_save(const struct pp_state *st, const struct pp_moved *mv);
 int state_drop(const struct pp_state *st, const char *bdf);
 /* The BDFs that have a record, sorted; names that are not BDFs are skipped. */
 void state_list(const struct pp_state *st, struct pp_strv *bdfs);
+/* Parse a record's text into out (bdf names it); false when a value is not a driver name. */
+bool moved_parse(const char *text, const char *bdf, struct pp_moved *out);
+/* Every name in mv is empty or a valid driver name: what a record may hold. */
+bool moved_valid(const struct pp_moved *mv);
 void moved_free(struct pp_moved *mv);
 
 #endif

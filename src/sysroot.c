@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <dirent.h>
 
-#include "pcipass.h"
+#include "sysroot.h"
 
 #define MAX_LINK_HOPS 40
 

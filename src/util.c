@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pcipass.h"
+#include "util.h"
 
 const char *pp_progname = "pcipass";
 int pp_verbose;
@@ -74,6 +74,11 @@ void *xrealloc(void *p, size_t n)
 char *xstrdup(const char *s)
 {
 	return s ? check_alloc(strdup(s)) : NULL;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	return check_alloc(strndup(s, n));
 }
 
 char *xasprintf(const char *fmt, ...)
@@ -151,4 +156,34 @@ char *strv_join(const struct pp_strv *sv, const char *sep)
 	}
 	*p = '\0';
 	return out;
+}
+
+/* ---- the one string builder: appends in amortised O(1) ---- */
+
+void sb_add(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (b->len + (size_t)n + 1 > b->cap) {
+		b->cap = (b->len + (size_t)n + 1) * 2;
+		b->s = xrealloc(b->s, b->cap);
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+char *sb_take(struct sbuf *b)
+{
+	char *s = b->s ? b->s : xstrdup("");
+
+	memset(b, 0, sizeof(*b));
+	return s;
 }

@@ -99,11 +99,6 @@ static int cmp_hostdev(const void *a, const void *b)
 	return bdf_compare(&x->fn->addr, &y->fn->addr);
 }
 
-static bool same_device(const struct pp_function *a, const struct pp_function *b)
-{
-	return a->addr.domain == b->addr.domain && a->addr.bus == b->addr.bus && a->addr.dev == b->addr.dev;
-}
-
 /* Multifunction devices among the visible functions share one guest slot each. */
 static void place_multifunction(struct vm_plan *plan)
 {
@@ -116,12 +111,12 @@ static void place_multifunction(struct vm_plan *plan)
 		if (h->guest_slot >= 0 || h->fn->physfn)
 			continue;
 		for (size_t j = i; j < plan->n && plan->v[j].visible; j++)
-			together += !plan->v[j].fn->physfn && same_device(h->fn, plan->v[j].fn);
+			together += !plan->v[j].fn->physfn && function_same_slot(h->fn, plan->v[j].fn);
 		if (together < 2 || next_slot > VM_LAST_GUEST_SLOT)
 			continue;
 		for (size_t j = i; j < plan->n && plan->v[j].visible; j++) {
 			struct vm_hostdev *k = &plan->v[j];
-			if (!k->fn->physfn && same_device(h->fn, k->fn)) {
+			if (!k->fn->physfn && function_same_slot(h->fn, k->fn)) {
 				k->guest_slot = next_slot;
 				k->multifunction_head = k->fn->addr.fn == 0;
 			}

@@ -105,8 +105,8 @@ man_section() {
 	assert_output --regexp "^\.TH PCIPASS 8 [0-9]{4}-[0-9]{2}-[0-9]{2} \"pcipass $v\" \"System Administration\"\$"
 }
 
-@test "EXIT STATUS gives exactly the codes of pcipass.h" {
-	diff -u <(sed -n 's/^[[:space:]]*PP_EXIT_[A-Z]* = \([0-9]*\),.*/\1/p' "$TOP_SRCDIR/src/pcipass.h") \
+@test "EXIT STATUS gives exactly the codes of util.h" {
+	diff -u <(sed -n 's/^[[:space:]]*PP_EXIT_[A-Z]* = \([0-9]*\),.*/\1/p' "$TOP_SRCDIR/src/util.h") \
 		<(man_section "EXIT STATUS" | awk 'prev == ".TP" { print $2 } { prev = $1 }')
 }
 

@@ -7,13 +7,14 @@
 
 #include <json-c/json.h>
 
-#include "pcipass.h"
+#include "checks.h"
+#include "model.h"
+
+/* The JSON Schema version (schema/pcipass.schema.json): bumped on a breaking change. */
+#define PCIPASS_JSON_SCHEMA 1
 
 /* Class and device as lspci prints them ("Ethernet controller [0200]" with -nn). */
-char *text_class(const struct pp_function *f);
-char *text_device(const struct pp_function *f);
 /* "flr,bus", "-" when the kernel lists none */
-char *text_reset_methods(const struct pp_function *f);
 
 /* The top-level document: schema, pcipass_version, host. */
 json_object *json_document(const struct pp_model *m);
@@ -21,7 +22,6 @@ json_object *json_host(const struct pp_model *m);
 /* One function as in `list --json`, without verdict and findings. */
 json_object *json_function(const struct pp_model *m, const struct pp_function *f);
 /* Print and release a document; returns 0 or PP_EXIT_ERROR on a write error. */
-int json_print(json_object *doc);
 
 /*
  * Print doc with one more member, the array `key`, whose n items are made
@@ -29,10 +29,19 @@ int json_print(json_object *doc);
  * with thousands of functions never holds the whole document in memory.
  * Releases doc.
  */
-int json_print_stream(json_object *doc, const char *key, size_t n,
-		      json_object *(*item)(void *arg, size_t i), void *arg);
 
 json_object *json_string_or_null(const char *s);
 json_object *json_strv(const struct pp_strv *sv);
+
+json_object *finding_json(const struct pp_finding *f);
+/* A function with its verdict and findings, as list and explain print it. */
+json_object *json_function_verdict(const struct pp_model *m, const struct pp_function *f,
+				   const struct pp_findings *fs);
+
+/* Print doc (taken) pretty-printed.  0 or -EIO. */
+int json_print(FILE *out, json_object *doc);
+/* list --json (explain false) or explain --json: the document with every
+ * judged function, streamed.  0 or -EIO. */
+int json_render_verdict(FILE *out, const struct pp_verdict *v, bool explain);
 
 #endif

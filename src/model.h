@@ -1,127 +1,13 @@
 /*
- * pcipass - PCI passthrough triage
- *
- * The one header every module shares: the topology model that is built once
- * per run (model.c), the rooted sysfs access every path goes through
- * (sysroot.c), and the small helpers for errors and memory (util.c).
+ * The topology model, built once per run: functions, buses, groups, host
+ * facts.  Built by model-*.c; read by the checks, renderers and commands.
  */
-#ifndef PCIPASS_H
-#define PCIPASS_H
+#ifndef PCIPASS_MODEL_H
+#define PCIPASS_MODEL_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-
-#define PCIPASS_JSON_SCHEMA 1
-
-/* Exit statuses: the contract scripts rely on (design.md section 4). */
-enum {
-	PP_EXIT_OK = 0,		/* assignable / success */
-	PP_EXIT_BLOCKED = 1,	/* blockers found, or a mutation refused */
-	PP_EXIT_ERROR = 2,	/* usage or runtime error */
-};
-
-/* ---- util.c ---------------------------------------------------------- */
-
-extern const char *pp_progname;
-extern int pp_verbose;
-
-void pp_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* "pcipass: <what>: <why>" on stderr; returns PP_EXIT_ERROR for "return pp_error(...)". */
-int pp_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* A usage error: the message, then "Try 'pcipass --help'.". */
-int pp_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void *xmalloc(size_t n);
-void *xcalloc(size_t n, size_t size);
-void *xrealloc(void *p, size_t n);
-char *xstrdup(const char *s);
-char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* A growable list of strings (reset methods, interfaces, BDFs). */
-struct pp_strv {
-	char **v;
-	size_t n, cap;
-};
-void strv_push(struct pp_strv *sv, const char *s);
-void strv_pushf(struct pp_strv *sv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-bool strv_contains(const struct pp_strv *sv, const char *s);
-void strv_free(struct pp_strv *sv);
-char *strv_join(const struct pp_strv *sv, const char *sep);
-
-/* ---- bdf.c: addresses ------------------------------------------------ */
-
-/* "dddd:bb:dd.f" plus NUL */
-#define PP_BDF_LEN 13
-
-struct pp_bdf {
-	unsigned int domain, bus, dev, fn;
-};
-
-/* Strict "dddd:bb:dd.f" as sysfs spells it (the domain may have more hex digits). */
-bool bdf_parse_sysfs(const char *s, struct pp_bdf *out);
-/* What a user may type: "dddd:bb:dd.f" or "bb:dd.f" (domain 0). Returns false on anything else. */
-bool bdf_parse_user(const char *s, struct pp_bdf *out);
-void bdf_format(const struct pp_bdf *b, char out[PP_BDF_LEN + 8]);
-int bdf_compare(const struct pp_bdf *a, const struct pp_bdf *b);
-
-/* ---- sysroot.c: every filesystem access goes through here ------------ */
-
-/*
- * All reads are relative to the root ("/" or a snapshot).  Relative paths
- * are joined under it; symlinks are resolved by hand, component by
- * component, so that a link leaving the root is refused instead of followed.
- */
-struct pp_root {
-	char *dir;		/* absolute, no trailing slash ("" means "/") */
-	const char *display;	/* what the user named (a tarball, say); NULL: dir */
-	bool live;		/* the running host, not a snapshot */
-	bool dry_run;		/* mutations print instead of write */
-	int fd;			/* O_PATH of dir */
-	struct dircache *dircache;	/* verified directories, see sysroot.c */
-};
-
-int root_open(struct pp_root *r, const char *dir);
-void root_close(struct pp_root *r);
-/* Absolute host path for a path under the root (for libpci, messages). */
-char *root_path(const struct pp_root *r, const char *rel);
-
-/*
- * Read a small attribute file.  Returns the number of bytes read with the
- * trailing newline stripped, or -1 (errno set) when missing or unreadable.
- * Refuses files larger than bufsize-1 with EFBIG.
- */
-ssize_t root_read_attr(const struct pp_root *r, const char *rel, char *buf, size_t bufsize);
-/* Read a whole file up to max bytes into a malloc'd NUL-terminated buffer. */
-char *root_read_file(const struct pp_root *r, const char *rel, size_t max, size_t *len);
-/* Parse an attribute holding one integer (0x-prefixed hex allowed). */
-bool root_read_long(const struct pp_root *r, const char *rel, long long *out);
-bool root_exists(const struct pp_root *r, const char *rel);
-/* Is there an entry at rel, even a dangling or looping link?  Only the
- * directories above it are followed (and must stay under the root). */
-bool root_lexists(const struct pp_root *r, const char *rel);
-bool root_is_dir(const struct pp_root *r, const char *rel);
-/*
- * Resolve a path that may contain symlinks, without leaving the root.
- * Returns the canonical path relative to the root (no leading slash), or
- * NULL with errno (ENOENT dangling, EXDEV escapes the root, ELOOP loops).
- */
-char *root_resolve(const struct pp_root *r, const char *rel);
-/* Last component of where a symlink points ("../../e1000e" -> "e1000e"). */
-char *root_link_basename(const struct pp_root *r, const char *rel);
-/* Directory entries (no "." and ".."), sorted.  false when not a directory. */
-bool root_list_dir(const struct pp_root *r, const char *rel, struct pp_strv *out);
-
-/*
- * The only function that writes to sysfs.  In dry-run mode, or with -v,
- * it prints "write <rel> <- <value>"; in dry-run mode it stops there.
- */
-int root_write_attr(const struct pp_root *r, const char *rel, const char *value);
-
-/* Names that may become part of a path: driver names, interface names. */
-bool valid_driver_name(const char *s);
-
-/* ---- model.c: the topology, built once ------------------------------- */
+#include "bdf.h"
+#include "sysroot.h"
+#include "util.h"
 
 enum pp_bar_kind { PP_BAR_IO, PP_BAR_MEM, PP_BAR_MEM_PREFETCH };
 
@@ -279,6 +165,12 @@ struct pp_function *model_find(const struct pp_model *m, const struct pp_bdf *ad
 const struct pp_group *model_group(const struct pp_model *m, int id);
 /* Functions on the bus below bridge (its whole subtree): what a bus reset hits. */
 size_t model_subtree(const struct pp_function *bridge, struct pp_function ***out);
+/* Is word one whole word of the kernel command line? */
+bool host_cmdline_has(const struct pp_host *h, const char *word);
+/* Same domain, bus and device: functions of one multifunction device. */
+bool function_same_slot(const struct pp_function *a, const struct pp_function *b);
+/* Append f to the array *v of *n functions unless it is there already. */
+void fnv_add_unique(struct pp_function ***v, size_t *n, struct pp_function *f);
 bool function_is_bridge(const struct pp_function *f);
 /* Bound to vfio-pci or pci-stub, or to nothing: safe to hand to a guest or to reset. */
 bool function_is_user_owned(const struct pp_function *f);

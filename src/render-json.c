@@ -1,29 +1,11 @@
-/* Shared rendering of model facts to text fragments and to json-c objects. */
+/* All JSON output: the model, findings and verdicts as json-c objects, and printing them. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "render.h"
-
-char *text_class(const struct pp_function *f)
-{
-	return xstrdup(f->display_class ? f->display_class : "Unknown class");
-}
-
-char *text_device(const struct pp_function *f)
-{
-	if (f->display_device)
-		return xstrdup(f->display_device);
-	if (f->vendor_id >= 0)
-		return xasprintf("%04x:????", (unsigned)f->vendor_id);
-	return xstrdup("????:????");
-}
-
-char *text_reset_methods(const struct pp_function *f)
-{
-	return f->reset_methods.n ? strv_join(&f->reset_methods, ",") : xstrdup("-");
-}
+#include "render-json.h"
 
 json_object *json_string_or_null(const char *s)
 {
@@ -178,14 +160,17 @@ json_object *json_function(const struct pp_model *m, const struct pp_function *f
 
 #define JSON_FLAGS_ITEM (JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
 
-int json_print_stream(json_object *doc, const char *key, size_t n,
-		      json_object *(*item)(void *arg, size_t i), void *arg)
+/*
+ * Print doc with one more member, the array key, whose n items come from
+ * item() one at a time: a big host's functions are never all in memory as
+ * json-c objects at once.  json-c serializes every piece; only the array's
+ * brackets and commas are ours.  Takes doc.  0 or -EIO.
+ */
+static int print_stream(FILE *out, json_object *doc, const char *key, size_t n,
+			json_object *(*item)(const void *arg, size_t i), const void *arg)
 {
-	/*
-	 * json-c serializes every piece; only the array's brackets and commas
-	 * are ours.  The head is the document without the array, its closing
-	 * brace taken off so the array can follow as the last member.
-	 */
+	/* The head is the document without the array, its closing brace taken
+	 * off so the array can follow as the last member. */
 	const char *head = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 								    JSON_C_TO_STRING_NOSLASHESCAPE);
 	size_t len = strlen(head);
@@ -198,9 +183,9 @@ int json_print_stream(json_object *doc, const char *key, size_t n,
 		len--;
 	while (len && (head[len - 1] == ' ' || head[len - 1] == '\n'))
 		len--;
-	fwrite(head, 1, len, stdout);
-	printf("%s\n  %s: [\n", json_object_object_length(doc) ? "," : "",
-	       json_object_to_json_string_ext(jkey, JSON_C_TO_STRING_PLAIN));
+	fwrite(head, 1, len, out);
+	fprintf(out, "%s\n  %s: [\n", json_object_object_length(doc) ? "," : "",
+		json_object_to_json_string_ext(jkey, JSON_C_TO_STRING_PLAIN));
 	json_object_put(jkey);
 	json_object_put(doc);
 	for (size_t i = 0; i < n; i++) {
@@ -208,24 +193,72 @@ int json_print_stream(json_object *doc, const char *key, size_t n,
 
 		if (!o)
 			continue;
-		printf("%s    %s", first ? "" : ",\n", json_object_to_json_string_ext(o, JSON_FLAGS_ITEM));
+		fprintf(out, "%s    %s", first ? "" : ",\n", json_object_to_json_string_ext(o, JSON_FLAGS_ITEM));
 		first = false;
 		json_object_put(o);
 	}
-	printf("%s  ]\n}\n", first ? "" : "\n");
-	if (fflush(stdout) == EOF || ferror(stdout))
-		return pp_error("stdout: write error");
-	return 0;
+	fprintf(out, "%s  ]\n}\n", first ? "" : "\n");
+	return fflush(out) == EOF || ferror(out) ? -EIO : 0;
 }
 
-int json_print(json_object *doc)
+int json_print(FILE *out, json_object *doc)
 {
 	const char *s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 							   JSON_C_TO_STRING_NOSLASHESCAPE);
-	int rc = 0;
+	int rc = fputs(s, out) == EOF || putc('\n', out) == EOF || fflush(out) == EOF ? -EIO : 0;
 
-	if (puts(s) == EOF || fflush(stdout) == EOF)
-		rc = pp_error("stdout: write error");
 	json_object_put(doc);
 	return rc;
+}
+
+static json_object *verdict_item(const void *arg, size_t i)
+{
+	const struct pp_verdict *v = arg;
+
+	return json_function_verdict(v->m, v->scope[i], &v->per_fn[i]);
+}
+
+int json_render_verdict(FILE *out, const struct pp_verdict *v, bool explain)
+{
+	json_object *doc = json_document(v->m);
+
+	if (explain) {
+		json_object *set = NULL;
+
+		json_object_object_add(doc, "judged", json_object_new_string(v->alone ? "alone" : "together"));
+		if (!v->alone) {
+			set = json_object_new_array();
+			for (size_t i = 0; i < v->n; i++)
+				json_object_array_add(set, json_object_new_string(v->scope[i]->bdf));
+		}
+		json_object_object_add(doc, "set", set);
+		json_object_object_add(doc, "assignable", json_object_new_boolean(v->assignable));
+	}
+	return print_stream(out, doc, "functions", v->n, verdict_item, v);
+}
+
+json_object *finding_json(const struct pp_finding *f)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "code", json_object_new_string(f->code));
+	json_object_object_add(o, "severity", json_object_new_string(severity_name(f->severity)));
+	json_object_object_add(o, "scope", json_object_new_string(f->host_wide ? "host" : "function"));
+	json_object_object_add(o, "message", json_object_new_string(f->message ? f->message : ""));
+	json_object_object_add(o, "related", json_strv(&f->related));
+	json_object_object_add(o, "hint", json_object_new_string(f->hint ? f->hint : ""));
+	json_object_object_add(o, "evidence", json_strv(&f->evidence));
+	return o;
+}
+
+json_object *json_function_verdict(const struct pp_model *m, const struct pp_function *f,
+				   const struct pp_findings *fs)
+{
+	json_object *o = json_function(m, f), *a = json_object_new_array();
+
+	for (size_t i = 0; i < fs->n; i++)
+		json_object_array_add(a, finding_json(&fs->v[i]));
+	json_object_object_add(o, "assignable", json_object_new_boolean(findings_worst(fs) < PP_BLOCKER));
+	json_object_object_add(o, "findings", a);
+	return o;
 }

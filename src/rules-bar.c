@@ -1,0 +1,179 @@
+/*
+ * BAR rules: MMIO BARs that vfio-pci cannot map into the guest and must trap.
+ * Each rule is a pure function of the model and the set (see HACKING,
+ * "Adding a check"); checks.c lists them in its table.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules.h"
+
+/* Functions other than f whose MMIO BARs touch the pages of bar. */
+struct sharing {
+	const struct pp_function *fn[RELATED_MAX];
+	const struct pp_bar *bar[RELATED_MAX];
+	size_t n, outside;
+	const struct pp_function *first_outside;
+	const struct pp_bar *first_outside_bar;
+};
+
+static void page_sharers(const struct judge *j, const struct pp_bar *bar, struct sharing *s)
+{
+	const struct pp_checker *c = j->c;
+	uint64_t p0 = bar->start / c->page, p1 = bar->end / c->page;
+	size_t lo = 0, hi = c->n_res;
+
+	memset(s, 0, sizeof(*s));
+	/* hi: the first resource starting past p1; walk down while one can still reach p0. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->res[mid].first <= p1)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i-- > 0 && c->reach[i] >= p0;) {
+		const struct page_res *r = &c->res[i];
+		bool seen = false;
+
+		if (r->last < p0 || r->fn == j->f)
+			continue;
+		for (size_t k = 0; k < s->n; k++)
+			seen |= s->fn[k] == r->fn;
+		if (seen || s->n == RELATED_MAX)
+			continue;
+		s->fn[s->n] = r->fn;
+		s->bar[s->n] = r->bar;
+		s->n++;
+		if (!in_set(j, r->fn)) {
+			if (!s->outside) {
+				s->first_outside = r->fn;
+				s->first_outside_bar = r->bar;
+			}
+			s->outside++;
+		}
+	}
+}
+
+static void bar_evidence(struct pp_finding *x, const struct pp_function *f, const struct pp_bar *b)
+{
+	strv_pushf(&x->evidence, "%s/resource line %d: 0x%llx-0x%llx", f->bdf, b->index, (unsigned long long)b->start,
+		     (unsigned long long)b->end);
+}
+
+/* The outsiders sharing a page, for related and the hint. */
+static size_t sharing_outsiders(const struct judge *j, const struct sharing *s, const struct pp_function **v)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (!in_set(j, s->fn[i]))
+			v[n++] = s->fn[i];
+	return n;
+}
+
+static void sharing_hint(const struct judge *j, struct pp_finding *x, const struct sharing *s)
+{
+	const struct pp_function *out[RELATED_MAX] = { 0 };
+	size_t n = sharing_outsiders(j, s, out), assignable = 0;
+	struct sbuf b = { 0 };
+
+	add_related(x, out, n);
+	sb_add(&b, "boot with pci=resource_alignment=%s so the kernel gives its BARs whole pages", j->f->bdf);
+	for (size_t i = 0; i < n; i++)
+		assignable += !never_assigned(out[i]);
+	if (assignable) {
+		sb_add(&b, ", or add");
+		for (size_t i = 0; i < n; i++)
+			if (!never_assigned(out[i]))
+				sb_add(&b, " %s", out[i]->bdf);
+		sb_add(&b, " to the set");
+	}
+	x->hint = sb_take(&b);
+}
+
+void check_unaligned_bar(struct judge *j)
+{
+	const struct pp_function *f = j->f;
+
+	for (size_t i = 0; i < f->n_bars; i++) {
+		const struct pp_bar *bar = &f->bars[i];
+		struct sharing s;
+		struct pp_finding *x;
+		struct sbuf b = { 0 };
+
+		if (bar->kind == PP_BAR_IO || bar->index > 5 || bar->start % j->c->page == 0)
+			continue;
+		page_sharers(j, bar, &s);
+		if (!s.outside)
+			continue;
+		x = emit(j, PP_BLOCKER);
+		sb_add(&b, "BAR%d of ", bar->index);
+		sb_label(&b, f);
+		sb_add(&b, " starts at 0x%llx, not on a %llu-byte page boundary, and shares its page with BAR%d of ",
+		       (unsigned long long)bar->start, (unsigned long long)j->c->page, s.first_outside_bar->index);
+		sb_label(&b, s.first_outside);
+		if (s.outside > 1)
+			sb_add(&b, " and %zu more", s.outside - 1);
+		sb_add(&b, ", outside the set: a guest given that page could reach the other device's registers.");
+		x->message = sb_take(&b);
+		bar_evidence(x, f, bar);
+		bar_evidence(x, s.first_outside, s.first_outside_bar);
+		strv_pushf(&x->evidence, "page size %llu", (unsigned long long)j->c->page);
+		sharing_hint(j, x, &s);
+	}
+}
+
+void check_subpage_bar(struct judge *j)
+{
+	const struct pp_function *f = j->f;
+
+	for (size_t i = 0; i < f->n_bars; i++) {
+		const struct pp_bar *bar = &f->bars[i];
+		uint64_t size = bar->end - bar->start + 1;
+		bool aligned = bar->start % j->c->page == 0;
+		struct sharing s;
+		struct pp_finding *x;
+		struct sbuf b = { 0 };
+
+		if (bar->kind == PP_BAR_IO || bar->index > 5 || size >= j->c->page)
+			continue;
+		page_sharers(j, bar, &s);
+		if (!aligned && s.outside)
+			continue;	/* unaligned-bar says it */
+		x = emit(j, s.outside ? PP_BLOCKER : PP_INFO);
+		sb_add(&b, "BAR%d of ", bar->index);
+		sb_label(&b, f);
+		sb_add(&b, " is %llu bytes, smaller than a %llu-byte page", (unsigned long long)size,
+		       (unsigned long long)j->c->page);
+		if (s.outside) {
+			sb_add(&b, ", and shares that page with BAR%d of ", s.first_outside_bar->index);
+			sb_label(&b, s.first_outside);
+			if (s.outside > 1)
+				sb_add(&b, " and %zu more", s.outside - 1);
+			sb_add(&b, ", outside the set: the guest could reach that device's registers.");
+		} else if (!aligned) {
+			sb_add(&b, "; it does not start on a page boundary, so vfio-pci cannot map it and traps every "
+				   "guest access (slower).");
+		} else if (s.n) {
+			sb_add(&b, "; the rest of its page holds only BARs of functions in this set.");
+		} else {
+			sb_add(&b, "; it starts on a page boundary and no other device uses that page, so vfio-pci "
+				   "maps the whole page.");
+		}
+		x->message = sb_take(&b);
+		bar_evidence(x, f, bar);
+		if (s.outside)
+			bar_evidence(x, s.first_outside, s.first_outside_bar);
+		strv_pushf(&x->evidence, "page size %llu", (unsigned long long)j->c->page);
+		if (s.outside)
+			sharing_hint(j, x, &s);
+		else
+			x->hint = xstrdup(aligned ? "nothing to do: vfio-pci reserves the rest of the page"
+						  : "nothing to do for safety; for speed, boot with "
+						    "pci=resource_alignment to give the BAR a page of its own");
+	}
+}

@@ -1,0 +1,56 @@
+/*
+ * Errors, memory and string lists: the helpers every layer shares.
+ * Exit statuses are the contract of design.md section 4 (see HACKING).
+ */
+#ifndef PCIPASS_UTIL_H
+#define PCIPASS_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Exit statuses: the contract scripts rely on (HACKING, "Exit status"). */
+enum {
+	PP_EXIT_OK = 0,		/* assignable / success */
+	PP_EXIT_BLOCKED = 1,	/* blockers found, or a mutation refused */
+	PP_EXIT_ERROR = 2,	/* usage or runtime error */
+};
+
+
+extern const char *pp_progname;
+extern int pp_verbose;
+
+void pp_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "pcipass: <what>: <why>" on stderr; returns PP_EXIT_ERROR for "return pp_error(...)". */
+int pp_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A usage error: the message, then "Try 'pcipass --help'.". */
+int pp_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable list of strings (reset methods, interfaces, BDFs). */
+struct pp_strv {
+	char **v;
+	size_t n, cap;
+};
+void strv_push(struct pp_strv *sv, const char *s);
+void strv_pushf(struct pp_strv *sv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool strv_contains(const struct pp_strv *sv, const char *s);
+void strv_free(struct pp_strv *sv);
+char *strv_join(const struct pp_strv *sv, const char *sep);
+
+/* A growable string: sb_add appends printf-style, sb_take hands it over
+ * (never NULL) and leaves the builder empty for reuse. */
+struct sbuf {
+	char *s;
+	size_t len, cap;
+};
+void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *sb_take(struct sbuf *b);
+
+#endif
