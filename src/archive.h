@@ -1,5 +1,5 @@
 /*
- * The two on-disk forms of a snapshot (design.md section 6): a directory
+ * The two on-disk forms of a snapshot (HACKING, Snapshots): a directory
  * tree or a .tar.gz of the same tree.  Writing goes through one small
  * interface (snap_out) so the recorder does not care which form it fills;
  * reading a tarball means unpacking it, with every entry checked, into a

@@ -1,5 +1,5 @@
 /*
- * The finding catalogue of design.md section 3: one pure function per rule,
+ * The finding catalogue (HACKING, Checks): one pure function per rule,
  * all registered in one table.  Checks read the model and the assignment
  * set, nothing else.  What needs the whole model (the page map of every
  * MMIO BAR, the endpoints of each IOMMU group, what lies below a bridge) is

@@ -1,5 +1,5 @@
 /*
- * The finding catalogue (design.md section 3): pure functions of the model
+ * The finding catalogue (HACKING, Checks): pure functions of the model
  * and an assignment set.  Checks never touch the filesystem.
  */
 #ifndef PCIPASS_CHECKS_H

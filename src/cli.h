@@ -1,7 +1,7 @@
 /*
- * The command table.  Each command lives in its own cmd_*.c and exports one
- * `struct pp_command`; main.c lists them.  Options are declared once, with
- * their help text, so `--help` and the parser cannot disagree.
+ * The command line (cli.c).  Each command lives in its own cmd_*.c and
+ * exports one `struct pp_command`; main.c lists them.  Options are declared
+ * once, with their help text, so `--help` and the parser cannot disagree.
  */
 #ifndef PCIPASS_CLI_H
 #define PCIPASS_CLI_H
@@ -69,7 +69,15 @@ struct pp_command {
 	int (*run)(struct pp_ctx *ctx, int argc, char **argv);
 };
 
-/* Open ctx->sysroot (or "/") and build the model; NULL after an error message. */
+/* Parse argv: global options, the command (looked up in table), its
+ * options; args and nargs are its arguments.  0, or the exit status after a message. */
+int cli_parse(struct pp_ctx *ctx, const struct pp_command *const *table, size_t n, int argc, char **argv,
+	      const struct pp_command **cmd, int *nargs, char ***args);
+
+/* Open ctx->sysroot (a directory or a snapshot tarball) or "/" into ctx->root:
+ * the one opener every command uses.  0, or PP_EXIT_ERROR after a message. */
+int ctx_open_root(struct pp_ctx *ctx);
+/* Open the root and build the model; NULL after an error message. */
 struct pp_model *ctx_model(struct pp_ctx *ctx);
 void ctx_release(struct pp_ctx *ctx, struct pp_model *m);
 
@@ -80,6 +88,11 @@ void ctx_release(struct pp_ctx *ctx, struct pp_model *m);
  */
 int ctx_functions(const struct pp_model *m, int argc, char **argv,
 		  struct pp_function ***out, size_t *n);
+
+/* Refuse, before anything is opened, an argument that is not a PCI address
+ * or a driver name (echoed escaped).  0 or PP_EXIT_ERROR. */
+int check_bdf_args(int argc, char **argv);
+int check_driver_arg(const char *option, const char *name);
 
 extern const struct pp_command cmd_list;
 extern const struct pp_command cmd_unbind;

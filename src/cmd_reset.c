@@ -2,7 +2,7 @@
  * pcipass reset: reset one function by a method the user can name, after
  * working out what else that method hits.  FLR, AF FLR and PM reset stay
  * inside the function; a secondary bus reset hits everything below the
- * parent bridge, a slot reset everything in the slot (seed 001, libvirt's
+ * parent bridge, a slot reset everything in the slot (libvirt's
  * "Active devices on bus" refusal).  Those are refused, with or without
  * --force, while a host driver other than vfio-pci/pci-stub owns any
  * function they would hit: resetting a device under a live driver can take

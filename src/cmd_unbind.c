@@ -1,6 +1,6 @@
 /*
  * pcipass unbind: hand functions to vfio-pci (or --driver NAME) the way
- * design.md section 5 says: remember the driver and driver_override it
+ * As HACKING, Mutations says: remember the driver and driver_override it
  * had, set driver_override, unbind, drivers_probe, then check the driver
  * link and the /dev/vfio node.  A function that does not arrive is moved
  * back, and so is every function this run moved before it: a group is
@@ -21,7 +21,7 @@ static const struct pp_opt unbind_opts[] = {
 	{ OPT_END, NULL, 0, NULL, NULL },
 };
 
-/* The findings that stop an unbind unless --force (design.md section 5). */
+/* The findings that stop an unbind unless --force (HACKING, Mutations). */
 static const char *const unbind_refusals[] = { "not-endpoint", "boot-vga", "host-in-use", NULL };
 
 struct plan {

@@ -127,6 +127,14 @@ struct pp_group {
 	size_t n_members;
 };
 
+/* A kernel module whose parameters decide what VFIO allows. */
+struct pp_module {
+	const char *name;		/* "vfio", "vfio_pci", "vfio_iommu_type1", "iommufd" */
+	bool loaded;			/* sys/module/NAME/parameters exists */
+	struct pp_strv params;		/* parameter names, sorted */
+	struct pp_strv values;		/* parallel; NULL entries: unreadable */
+};
+
 enum pp_vendor { PP_CPU_UNKNOWN, PP_CPU_INTEL, PP_CPU_AMD };
 
 struct pp_host {
@@ -141,6 +149,9 @@ struct pp_host {
 	bool config_limited;		/* any function with 64-byte config */
 	unsigned long page_size;
 	bool has_vfio_pci_driver;	/* sys/bus/pci/drivers/vfio-pci */
+	char *read_as_root;		/* "yes", "no (uid N)" or a snapshot META's word; never NULL */
+	struct pp_module *modules;	/* the VFIO modules, in PP_VFIO_MODULES order */
+	size_t n_modules;
 };
 
 struct pp_model {

@@ -39,28 +39,6 @@ bool same_driver(const char *a, const char *b)
 	return b && strcmp(a, b) == 0;
 }
 
-int check_bdf_args(int argc, char **argv)
-{
-	for (int i = 0; i < argc; i++) {
-		struct pp_bdf b;
-
-		if (!bdf_parse_user(argv[i], &b))
-			return pp_usage_error("%.64s%s: not a PCI address (expected [DDDD:]BB:DD.F)", argv[i],
-					      strlen(argv[i]) > 64 ? "..." : "");
-	}
-	return 0;
-}
-
-int check_driver_arg(const char *option, const char *name)
-{
-	/* valid_driver_name already refuses '/', "." and ".."; a driver
-	 * name never holds ".." either, so refuse it anywhere. */
-	if (!valid_driver_name(name) || strstr(name, ".."))
-		return pp_usage_error("%s %.64s%s: not a driver name (letters, digits, '-', '_', '.')", option, name,
-				      strlen(name) > 64 ? "..." : "");
-	return 0;
-}
-
 int session_begin(struct pp_session *s, struct pp_ctx *ctx, const char *command)
 {
 	struct pp_model_opts mo = { .numeric = ctx->numeric };
@@ -70,9 +48,8 @@ int session_begin(struct pp_session *s, struct pp_ctx *ctx, const char *command)
 	s->command = command;
 	s->dry_run = ctx->dry_run;
 	s->state.dirfd = s->state.lockfd = -1;
-	if (root_open(&ctx->root, ctx->sysroot ? ctx->sysroot : "/"))
+	if (ctx_open_root(ctx))
 		return PP_EXIT_ERROR;
-	ctx->root.dry_run = ctx->dry_run;
 	if (ctx->root.live && !ctx->dry_run && geteuid() != 0) {
 		root_close(&ctx->root);
 		return pp_error("%s: needs root: it writes to /sys and %s (--dry-run shows the writes without them)",
@@ -199,6 +176,13 @@ static void sleep_ms(long ms)
 
 int sysfs_write(struct pp_session *s, const char *rel, const char *value)
 {
+	const char *shown = strcmp(value, "\n") == 0 ? "\\n" : value;
+
+	/* The plan, in sysfs-relative names: what a person would type. */
+	if (s->dry_run || pp_verbose)
+		printf("write %s <- %s\n", strncmp(rel, "sys/bus/pci/devices/", 20) == 0 ? rel + 20 : rel, shown);
+	if (s->dry_run)
+		return 0;
 	return root_write_attr(s->m->root, rel, value) < 0 ? -errno : 0;
 }
 

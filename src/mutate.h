@@ -1,5 +1,5 @@
 /*
- * The machinery `unbind`, `reset` and `rebind` share (design.md section 5):
+ * The machinery `unbind`, `reset` and `rebind` share (HACKING, Mutations):
  * a session that locks the state directory before it looks at the host,
  * the safety checks that refuse a change, and driver moves that write,
  * verify and can be undone.  Every sysfs write goes through
@@ -27,10 +27,7 @@ struct pp_session {
 	bool dry_run;
 };
 
-/* Check the BDF arguments' syntax before anything is opened.  0 or PP_EXIT_ERROR. */
-int check_bdf_args(int argc, char **argv);
 /* A driver name from the command line: no '/', no "..", nothing a path could abuse. */
-int check_driver_arg(const char *option, const char *name);
 
 /*
  * Open the root, refuse a live run by a non-root user, take the state lock

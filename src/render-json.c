@@ -262,3 +262,26 @@ json_object *json_function_verdict(const struct pp_model *m, const struct pp_fun
 	json_object_object_add(o, "findings", a);
 	return o;
 }
+
+json_object *json_report_head(const struct pp_model *m, const char *source, const char *date)
+{
+	json_object *o = json_object_new_object(), *vfio = json_object_new_object();
+
+	for (size_t i = 0; i < m->host.n_modules; i++) {
+		const struct pp_module *mod = &m->host.modules[i];
+		json_object *params = NULL;
+
+		if (mod->loaded) {
+			params = json_object_new_object();
+			for (size_t k = 0; k < mod->params.n; k++)
+				json_object_object_add(params, mod->params.v[k], json_string_or_null(mod->values.v[k]));
+		}
+		json_object_object_add(vfio, mod->name, params);
+	}
+	json_object_object_add(o, "created", json_object_new_string(date));
+	json_object_object_add(o, "source", json_object_new_string(source));
+	json_object_object_add(o, "read_as_root", json_object_new_string(m->host.read_as_root));
+	json_object_object_add(o, "vfio_parameters", vfio);
+	json_object_object_add(o, "problems", json_strv(&m->problems));
+	return o;
+}

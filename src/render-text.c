@@ -183,6 +183,54 @@ int render_explain(FILE *out, const struct pp_verdict *v)
 	return ferror(out) ? -EIO : 0;
 }
 
+/* ---- report ---- */
+
+static const char *tri_word(enum pp_tri t)
+{
+	return t == PP_YES ? "yes" : t == PP_NO ? "no" : "unknown";
+}
+
+void render_host_summary(FILE *out, const struct pp_model *m, const char *source, const char *date)
+{
+	const struct pp_host *h = &m->host;
+	static const char *const vendors[] = { "unknown", "Intel VT-d", "AMD-Vi" };
+
+	fprintf(out, "pcipass report\n\n");
+	fprintf(out, "pcipass version: %s\n", PACKAGE_VERSION);
+	fprintf(out, "created: %s\n", date);
+	fprintf(out, "source: %s%s\n", source, m->root->live ? " (this host)" : "");
+	fprintf(out, "read as root: %s\n", h->read_as_root);
+	fprintf(out, "\n== host\n\n");
+	fprintf(out, "kernel: %s\n", h->kernel_release ? h->kernel_release : "unknown");
+	fprintf(out, "command line: %s\n", h->cmdline ? h->cmdline : "unknown");
+	if (h->iommu_enabled)
+		fprintf(out, "IOMMU: enabled (%s), %zu groups\n", vendors[h->iommu_vendor], m->n_groups);
+	else
+		fprintf(out, "IOMMU: disabled (no IOMMU groups)\n");
+	fprintf(out, "interrupt remapping: %s%s%s%s\n", tri_word(h->intremap), h->intremap_evidence ? " (" : "",
+		h->intremap_evidence ? h->intremap_evidence : "", h->intremap_evidence ? ")" : "");
+	fprintf(out, "page size: %lu\n", h->page_size);
+	fprintf(out, "config space: %s\n", h->config_limited ? "64 bytes only (not read as root)" : "complete");
+	fprintf(out, "PCI functions: %zu\n", m->n_functions);
+	fprintf(out, "vfio module parameters:\n");
+	for (size_t i = 0; i < h->n_modules; i++) {
+		const struct pp_module *mod = &h->modules[i];
+
+		if (!mod->loaded)
+			fprintf(out, "  %s: no parameters in sysfs (module not loaded)\n", mod->name);
+		else if (!mod->params.n)
+			fprintf(out, "  %s: loaded, no parameters\n", mod->name);
+		for (size_t k = 0; k < mod->params.n; k++)
+			fprintf(out, "  %s.%s = %s\n", mod->name, mod->params.v[k],
+				mod->values.v[k] ? mod->values.v[k] : "(unreadable)");
+	}
+	if (m->problems.n) {
+		fprintf(out, "could not be read:\n");
+		for (size_t i = 0; i < m->problems.n; i++)
+			fprintf(out, "  %s\n", m->problems.v[i]);
+	}
+}
+
 /* ---- refusals ---- */
 
 void render_refusal(FILE *out, const struct pp_function *f, const struct pp_finding *x, bool forced,

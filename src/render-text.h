@@ -25,6 +25,9 @@ void render_refusal(FILE *out, const struct pp_function *f, const struct pp_find
 /* A scoped reset refused for the host-bound functions it would hit. */
 void print_bystander_refusal(FILE *out, const char *bdf, const char *method, const struct pp_strv *named);
 
+/* report.txt's head: where the data came from and the host facts. */
+void render_host_summary(FILE *out, const struct pp_model *m, const char *source, const char *date);
+
 /* list: one line per judged function with its verdict word; -t: the tree. */
 int render_list_table(FILE *out, const struct pp_verdict *v);
 int render_list_tree(FILE *out, const struct pp_model *m, const struct pp_selector *sel);

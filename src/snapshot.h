@@ -1,5 +1,5 @@
 /*
- * The snapshot recorder (design.md section 6): copies what pcipass reads
+ * The snapshot recorder (HACKING, Snapshots): copies what pcipass reads
  * from the root (the live host, or another snapshot under --sysroot) into
  * a snap_out, following the same rules as
  * tests/sysfs-snapshots/capture-sysfs.sh so that both kinds of snapshot

@@ -466,13 +466,7 @@ int root_write_attr(const struct pp_root *r, const char *rel, const char *value)
 	int fd;
 	size_t len = strlen(value);
 	ssize_t n;
-	const char *shown = strcmp(value, "\n") == 0 ? "\\n" : value;
 
-	/* Print sysfs-relative names: that is what a person would type. */
-	if (r->dry_run || pp_verbose)
-		printf("write %s <- %s\n", strncmp(rel, "sys/bus/pci/devices/", 20) == 0 ? rel + 20 : rel, shown);
-	if (r->dry_run)
-		return 0;
 	canon = root_resolve(r, rel);
 	if (!canon)
 		return -1;

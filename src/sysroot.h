@@ -19,7 +19,6 @@ struct pp_root {
 	char *dir;		/* absolute, no trailing slash ("" means "/") */
 	const char *display;	/* what the user named (a tarball, say); NULL: dir */
 	bool live;		/* the running host, not a snapshot */
-	bool dry_run;		/* mutations print instead of write */
 	int fd;			/* O_PATH of dir */
 	struct dircache *dircache;	/* verified directories, see sysroot.c */
 };
@@ -56,8 +55,9 @@ char *root_link_basename(const struct pp_root *r, const char *rel);
 bool root_list_dir(const struct pp_root *r, const char *rel, struct pp_strv *out);
 
 /*
- * The only function that writes to sysfs.  In dry-run mode, or with -v,
- * it prints "write <rel> <- <value>"; in dry-run mode it stops there.
+ * The only function that writes to sysfs.  Prints nothing: the session's
+ * sysfs_write (mutate.c) shows the plan and decides on a dry run.
+ * 0, or -1 with errno.
  */
 int root_write_attr(const struct pp_root *r, const char *rel, const char *value);
 

@@ -187,3 +187,62 @@ char *sb_take(struct sbuf *b)
 	memset(b, 0, sizeof(*b));
 	return s;
 }
+
+/* ---- escaping: what reaches a terminal or a JSON string ---- */
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one.
+ * Overlong forms, surrogates and code points past U+10FFFF are not. */
+size_t utf8_valid_len(const unsigned char *s, size_t avail)
+{
+	unsigned int cp;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (n > avail)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+char *pp_escape(const char *s, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t len = strlen((const char *)p), keep = max && len > max ? max : len;
+	struct sbuf b = { 0 };
+
+	for (size_t i = 0; i < keep;) {
+		size_t n = utf8_valid_len(p + i, keep - i);
+		/* C0 and C1 controls (0x9b is a one-byte CSI) and DEL never pass. */
+		bool c1 = n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0;
+
+		if (n == 1 && p[i] >= 0x20 && p[i] != 0x7f && p[i] != '\\') {
+			sb_add(&b, "%c", p[i]);
+		} else if (n == 1 && p[i] == '\\') {
+			sb_add(&b, "\\\\");
+		} else if (n > 1 && !c1) {
+			sb_add(&b, "%.*s", (int)n, (const char *)p + i);
+		} else {
+			sb_add(&b, "\\x%02x", p[i]);
+			n = 1;
+		}
+		i += n;
+	}
+	if (keep < len)
+		sb_add(&b, "...");
+	return sb_take(&b);
+}

@@ -1,6 +1,6 @@
 /*
  * Errors, memory and string lists: the helpers every layer shares.
- * Exit statuses are the contract of design.md section 4 (see HACKING).
+ * Exit statuses are a contract with scripts (HACKING, Exit status).
  */
 #ifndef PCIPASS_UTIL_H
 #define PCIPASS_UTIL_H
@@ -52,5 +52,12 @@ struct sbuf {
 };
 void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *sb_take(struct sbuf *b);
+
+/* s made safe for a terminal: C0/C1 controls, DEL, backslash and invalid
+ * UTF-8 as \xHH (backslash as \\), cut after max bytes with "..." (0: whole).
+ * The one escaping function for strings from sysfs or argv.  Never NULL. */
+char *pp_escape(const char *s, size_t max);
+/* Length of the valid UTF-8 sequence at s (1-4, at most avail), or 0. */
+size_t utf8_valid_len(const unsigned char *s, size_t avail);
 
 #endif

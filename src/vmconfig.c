@@ -6,13 +6,13 @@
  * bridge's requester ID, so the other endpoints of those groups and
  * segments must be owned by vfio too; they come along as hostdevs with
  * <address type='none'/> (libvirt 6.0's way to hold a device for a guest
- * without showing it to the guest, seed 004).  Bridges never become hostdevs.
+ * without showing it to the guest, as libvirt's unassigned address does).  Bridges never become hostdevs.
  *
  * Where in the guest: a single function gets no guest <address>; libvirt
  * then places it itself (on q35, each on a pcie-root-port of its own), which
  * is what `virsh edit` users expect and keeps their existing addresses
  * free.  Functions of one multifunction device must share one guest slot,
- * function 0 first with multifunction='on' (seeds 000, 004: guests scan
+ * function 0 first with multifunction='on' (guests scan
  * function 0 first), which libvirt does not do by itself: those get
  * explicit addresses on bus 0 (pci.0 on i440fx, pcie.0 on q35; the one bus
  * every machine has) from slot 0x10 up.  libvirt reserves explicit

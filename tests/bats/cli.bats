@@ -169,7 +169,7 @@ usage_error() {
 	long=$(printf 'x%.0s' $(seq 5000))
 	run --separate-stderr pp "$long"
 	assert_failure 2
-	[ "$stderr" = "pcipass: $(printf 'x%.0s' $(seq 64)): unknown command"$'\n'"Try 'pcipass --help'." ]
+	[ "$stderr" = "pcipass: $(printf 'x%.0s' $(seq 64))...: unknown command"$'\n'"Try 'pcipass --help'." ]
 }
 
 @test "global options work after the command name too" {

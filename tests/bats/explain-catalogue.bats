@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The finding catalogue (design.md section 3), code by code: a real capture
+# The finding catalogue (man page FINDINGS, HACKING Checks), code by code: a real capture
 # where each code fires and one where it must not, with the exact codes and
 # severities of every function judged.  Cases QEMU cannot produce come from
 # derived trees (tests/sysfs-snapshots/derived/README).

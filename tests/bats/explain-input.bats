@@ -42,7 +42,7 @@ Try 'pcipass --help'." ] || { printf 'stderr was:\n%s\n' "$stderr"; false; }
 
 @test "an empty argument and control characters get a readable message" {
 	refused "" "pcipass: an empty argument is not a PCI address (expected [DDDD:]BB:DD.F)"
-	refused $'\e[31m02:00.0' "pcipass: ?[31m02:00.0: not a PCI address (expected [DDDD:]BB:DD.F)"
+	refused $'\e[31m02:00.0' "pcipass: \\x1b[31m02:00.0: not a PCI address (expected [DDDD:]BB:DD.F)"
 }
 
 @test "an absent function is a runtime error naming it with its domain" {

@@ -1,0 +1,335 @@
+/*
+ * Host facts: the kernel, its command line, the IOMMU and interrupt
+ * remapping, and what the host uses each function for (network interfaces,
+ * block devices, framebuffers) and what pcipass itself moved.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model-internal.h"
+#include "record.h"
+#include "state.h"
+
+#define IFF_UP_FLAG 0x1
+
+/* ---- host use: interfaces, disks, framebuffers ----------------------- */
+
+/* Interfaces with an IPv6 address; IPv4 addresses are not in sysfs or a snapshot. */
+static void read_inet6(struct pp_model *m, struct pp_strv *with_addr)
+{
+	char *text = root_read_file(m->root, "proc/net/if_inet6", 1 << 20, NULL), *line, *save;
+
+	if (!text)
+		return;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char addr[64], name[64];
+		unsigned int idx, plen, scope, flags;
+		if (sscanf(line, "%63s %x %x %x %x %63s", addr, &idx, &plen, &scope, &flags, name) == 6 &&
+		    strcmp(name, "lo") != 0 && !strv_contains(with_addr, name))
+			strv_push(with_addr, name);
+	}
+	free(text);
+}
+
+void attach_netifs(struct pp_model *m)
+{
+	struct pp_strv names = { 0 }, with_addr = { 0 };
+
+	root_list_dir(m->root, "sys/class/net", &names);
+	read_inet6(m, &with_addr);
+	for (size_t i = 0; i < names.n; i++) {
+		char *link, *canon, buf[64];
+		struct pp_function *f;
+		struct pp_netif *n;
+		long long flags;
+
+		if (!valid_driver_name(names.v[i]))
+			continue;
+		link = xasprintf("sys/class/net/%s", names.v[i]);
+		canon = root_resolve(m->root, link);
+		f = canon ? owner_of_path(m, canon) : NULL;
+		if (f) {
+			f->netifs = xrealloc(f->netifs, (f->n_netifs + 1) * sizeof(*f->netifs));
+			n = &f->netifs[f->n_netifs++];
+			memset(n, 0, sizeof(*n));
+			n->name = xstrdup(names.v[i]);
+			free(link);
+			link = xasprintf("%s/operstate", canon);
+			if (root_read_attr(m->root, link, buf, sizeof(buf)) > 0)
+				n->operstate = xstrdup(buf);
+			free(link);
+			link = xasprintf("%s/flags", canon);
+			n->up = (root_read_long(m->root, link, &flags) && (flags & IFF_UP_FLAG)) ||
+				(n->operstate && strcmp(n->operstate, "up") == 0);
+			n->has_address = strv_contains(&with_addr, names.v[i]);
+		}
+		free(link);
+		free(canon);
+	}
+	strv_free(&names);
+	strv_free(&with_addr);
+}
+
+/* /proc/mounts sources as device names ("nvme0n1p1" for /dev/nvme0n1p1). */
+static void read_mounted(struct pp_model *m, struct pp_strv *mounted)
+{
+	char *text = root_read_file(m->root, "proc/mounts", 4 << 20, NULL), *line, *save;
+
+	if (!text)
+		return;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strncmp(line, "/dev/", 5) == 0) {
+			char *sp = strchr(line, ' ');
+			if (sp)
+				*sp = '\0';
+			strv_push(mounted, line + 5);
+		}
+	free(text);
+}
+
+void attach_blockdevs(struct pp_model *m)
+{
+	struct pp_strv names = { 0 }, mounted = { 0 };
+
+	root_list_dir(m->root, "sys/class/block", &names);
+	read_mounted(m, &mounted);
+	for (size_t i = 0; i < names.n; i++) {
+		char *link, *canon;
+		struct pp_function *f;
+
+		if (!valid_driver_name(names.v[i]))
+			continue;
+		link = xasprintf("sys/class/block/%s", names.v[i]);
+		canon = root_resolve(m->root, link);
+		free(link);
+		f = canon ? owner_of_path(m, canon) : NULL;
+		if (f) {
+			struct pp_blockdev *b;
+			struct pp_strv holders = { 0 };
+
+			f->blockdevs = xrealloc(f->blockdevs, (f->n_blockdevs + 1) * sizeof(*f->blockdevs));
+			b = &f->blockdevs[f->n_blockdevs++];
+			b->name = xstrdup(names.v[i]);
+			b->mounted = strv_contains(&mounted, names.v[i]);
+			link = xasprintf("%s/holders", canon);
+			b->has_holders = root_list_dir(m->root, link, &holders) && holders.n > 0;
+			strv_free(&holders);
+			free(link);
+		}
+		free(canon);
+	}
+	strv_free(&names);
+	strv_free(&mounted);
+}
+
+void attach_framebuffers(struct pp_model *m)
+{
+	struct pp_strv names = { 0 };
+
+	root_list_dir(m->root, "sys/class/graphics", &names);
+	for (size_t i = 0; i < names.n; i++) {
+		char *link, *canon;
+		struct pp_function *f;
+
+		if (strncmp(names.v[i], "fb", 2) != 0 || !valid_driver_name(names.v[i]))
+			continue;
+		link = xasprintf("sys/class/graphics/%s", names.v[i]);
+		canon = root_resolve(m->root, link);
+		free(link);
+		f = canon ? owner_of_path(m, canon) : NULL;
+		if (f)
+			strv_push(&f->framebuffers, names.v[i]);
+		free(canon);
+	}
+	strv_free(&names);
+}
+
+/* What pcipass unbind recorded: run/pcipass/<bdf>, read with state.c's own parser. */
+void attach_state(struct pp_model *m)
+{
+	struct pp_strv names = { 0 };
+
+	root_list_dir(m->root, STATE_DIR, &names);
+	for (size_t i = 0; i < names.n; i++) {
+		struct pp_bdf b;
+		struct pp_function *f;
+		struct pp_moved mv;
+		char *p, *text;
+
+		if (!bdf_parse_sysfs(names.v[i], &b) || !(f = model_find(m, &b)))
+			continue;
+		p = xasprintf(STATE_DIR "/%s", names.v[i]);
+		text = root_read_file(m->root, p, 4096, NULL);
+		free(p);
+		if (!text)
+			continue;
+		if (moved_parse(text, f->bdf, &mv)) {
+			free(f->moved_from_driver);
+			f->moved_from_driver = xstrdup(mv.driver ? mv.driver : "");
+		} else {
+			strv_pushf(&m->problems, "%s/%s: holds a value that is not a driver name", STATE_DIR, names.v[i]);
+		}
+		moved_free(&mv);
+		free(text);
+	}
+	strv_free(&names);
+}
+
+/* ---- the host ------------------------------------------------------- */
+
+bool host_cmdline_has(const struct pp_host *h, const char *word)
+{
+	size_t n = strlen(word);
+	const char *cmdline = h->cmdline, *p = cmdline;
+
+	while (p && (p = strstr(p, word))) {
+		if ((p == cmdline || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' ' || p[n] == '\n'))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+static void read_intremap(struct pp_model *m)
+{
+	struct pp_strv units = { 0 };
+	struct pp_host *h = &m->host;
+
+	h->intremap = PP_UNKNOWN;
+	root_list_dir(m->root, "sys/class/iommu", &units);
+	for (size_t i = 0; i < units.n; i++) {
+		char *p, buf[64];
+		unsigned long long ecap;
+
+		if (!valid_driver_name(units.v[i]))
+			continue;
+		if (strncmp(units.v[i], "dmar", 4) == 0) {
+			h->iommu_vendor = PP_CPU_INTEL;
+			p = xasprintf("sys/class/iommu/%s/intel-iommu/ecap", units.v[i]);
+			if (root_read_attr(m->root, p, buf, sizeof(buf)) > 0 &&
+			    sscanf(buf, "%llx", &ecap) == 1) {
+				/* ECAP bit 3: Interrupt Remapping support. */
+				bool ir = ecap & (1ull << 3);
+				if (!ir || h->intremap == PP_UNKNOWN) {
+					h->intremap = ir ? PP_YES : PP_NO;
+					free(h->intremap_evidence);
+					h->intremap_evidence = xasprintf("%s ecap=%s (bit 3 %s)", units.v[i], buf,
+									 ir ? "set" : "clear");
+				}
+			}
+			free(p);
+		} else if (strncmp(units.v[i], "ivhd", 4) == 0) {
+			h->iommu_vendor = PP_CPU_AMD;
+			if (h->intremap == PP_UNKNOWN) {
+				/* AMD-Vi remaps interrupts whenever it is enabled. */
+				h->intremap = PP_YES;
+				h->intremap_evidence = xasprintf("AMD IOMMU %s", units.v[i]);
+			}
+		}
+	}
+	strv_free(&units);
+	if (h->cmdline && (host_cmdline_has(h, "intremap=off") || host_cmdline_has(h, "nointremap") ||
+			   host_cmdline_has(h, "amd_iommu_intr=legacy"))) {
+		h->intremap = PP_NO;
+		free(h->intremap_evidence);
+		h->intremap_evidence = xstrdup("disabled on the kernel command line");
+	}
+}
+
+static const char *const vfio_modules[] = { "vfio", "vfio_pci", "vfio_iommu_type1", "iommufd" };
+
+static void read_modules(struct pp_model *m)
+{
+	struct pp_host *h = &m->host;
+
+	h->n_modules = sizeof(vfio_modules) / sizeof(vfio_modules[0]);
+	h->modules = xcalloc(h->n_modules, sizeof(*h->modules));
+	for (size_t i = 0; i < h->n_modules; i++) {
+		struct pp_module *mod = &h->modules[i];
+		char *dir = xasprintf("sys/module/%s/parameters", vfio_modules[i]);
+
+		mod->name = vfio_modules[i];
+		mod->loaded = root_list_dir(m->root, dir, &mod->params);
+		for (size_t k = 0; k < mod->params.n; k++) {
+			char *p = xasprintf("%s/%s", dir, mod->params.v[k]), value[512];
+			bool ok = valid_driver_name(mod->params.v[k]) && root_read_attr(m->root, p, value, sizeof(value)) >= 0;
+
+			/* A NULL entry marks what could not be read. */
+			strv_push(&mod->values, ok ? value : "");
+			if (!ok) {
+				free(mod->values.v[k]);
+				mod->values.v[k] = NULL;
+			}
+			free(p);
+		}
+		free(dir);
+	}
+}
+
+/* Whether the data was read as root: this run's uid, or the snapshot's META. */
+static char *read_as_root(const struct pp_model *m)
+{
+	struct pp_record meta = { 0 };
+	char *text, *answer;
+
+	if (m->root->live)
+		return geteuid() == 0 ? xstrdup("yes") : xasprintf("no (uid %u)", (unsigned)geteuid());
+	text = root_read_file(m->root, "META", 64 * 1024, NULL);
+	record_parse(&meta, text);
+	answer = xstrdup(record_get(&meta, "root") ? record_get(&meta, "root") : "unknown");
+	record_free(&meta);
+	free(text);
+	return answer;
+}
+
+void read_host(struct pp_model *m)
+{
+	struct pp_host *h = &m->host;
+	char buf[256];
+	size_t len;
+
+	if (root_read_attr(m->root, "proc/sys/kernel/osrelease", buf, sizeof(buf)) > 0)
+		h->kernel_release = xstrdup(buf);
+	h->cmdline = root_read_file(m->root, "proc/cmdline", 64 * 1024, &len);
+	if (h->cmdline) {
+		while (len && (h->cmdline[len - 1] == '\n' || h->cmdline[len - 1] == ' '))
+			h->cmdline[--len] = '\0';
+	}
+	if (root_read_attr(m->root, "sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts",
+			   buf, sizeof(buf)) > 0)
+		h->allow_unsafe_interrupts = buf[0] == 'Y' || buf[0] == '1' ? PP_YES : PP_NO;
+	else
+		h->allow_unsafe_interrupts = PP_UNKNOWN;
+	h->cpu_vendor = PP_CPU_UNKNOWN;
+	{
+		char *cpuinfo = root_read_file(m->root, "proc/cpuinfo", 1 << 20, NULL);
+		if (cpuinfo) {
+			if (strstr(cpuinfo, "GenuineIntel"))
+				h->cpu_vendor = PP_CPU_INTEL;
+			else if (strstr(cpuinfo, "AuthenticAMD"))
+				h->cpu_vendor = PP_CPU_AMD;
+			free(cpuinfo);
+		}
+	}
+	read_intremap(m);
+	if (h->cpu_vendor == PP_CPU_UNKNOWN)
+		h->cpu_vendor = h->iommu_vendor;
+	h->page_size = 4096;
+	if (m->root->live) {
+		long ps = sysconf(_SC_PAGESIZE);
+		if (ps > 0)
+			h->page_size = (unsigned long)ps;
+	} else {
+		long long ps;
+		if (root_read_long(m->root, "page_size", &ps) && ps >= 4096 && !(ps & (ps - 1)))
+			h->page_size = (unsigned long)ps;
+	}
+	h->has_vfio_pci_driver = root_is_dir(m->root, "sys/bus/pci/drivers/vfio-pci");
+	h->read_as_root = read_as_root(m);
+	read_modules(m);
+}
