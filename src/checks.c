@@ -177,27 +177,35 @@ static void mark_set(struct pp_checker *c, const struct pp_set *set)
  * shows, so the most fundamental rule comes first.
  */
 static const struct check checks[] = {
+	/* blockers: the kernel, vfio-pci, QEMU or libvirt refuses, or the host breaks */
 	{ "iommu-disabled", PP_BLOCKER, true, false, check_iommu_disabled },
 	{ "no-interrupt-remapping", PP_BLOCKER, true, false, check_no_interrupt_remapping },
 	{ "not-endpoint", PP_BLOCKER, false, false, check_not_endpoint },
+	{ "no-iommu-group", PP_BLOCKER, false, true, check_no_iommu_group },
+	{ "direct-mapping-required", PP_BLOCKER, false, true, check_direct_mapping_required },
+	{ "sriov-pf-enabled", PP_BLOCKER, false, true, check_sriov_pf_enabled },
 	{ "group-not-viable", PP_BLOCKER, false, true, check_group_not_viable },
-	{ "missing-function0", PP_BLOCKER, false, true, check_missing_function0 },
-	{ "no-reset", PP_BLOCKER, false, true, check_no_reset },
+	{ "host-in-use", PP_BLOCKER, false, true, check_host_in_use },
+	/* warnings: it works, at a cost */
+	{ "acs-override", PP_WARNING, true, false, check_acs_override },
+	{ "no-reset", PP_WARNING, false, true, check_no_reset },
 	{ "bus-reset-scope", PP_WARNING, false, true, check_bus_reset_scope },
-	{ "unaligned-bar", PP_BLOCKER, false, true, check_unaligned_bar },
-	{ "subpage-bar", PP_INFO, false, true, check_subpage_bar },
-	{ "host-in-use", PP_WARNING, false, true, check_host_in_use },
-	{ "boot-vga", PP_WARNING, false, true, check_boot_vga },
-	{ "conventional-bridge", PP_WARNING, false, true, check_conventional_bridge },
-	{ "multifunction-partial", PP_WARNING, false, true, check_multifunction_partial },
-	{ "no-flr", PP_WARNING, false, true, check_no_flr },
-	{ "pm-reset-only", PP_WARNING, false, true, check_pm_reset_only },
 	{ "stale-reset-method", PP_WARNING, false, true, check_stale_reset_method },
-	{ "bus-range-mismatch", PP_WARNING, false, false, check_bus_range_mismatch },
-	{ "sriov-vf", PP_INFO, false, true, check_sriov_vf },
+	{ "reset-quirk", PP_WARNING, false, true, check_reset_quirk },
+	{ "no-flr", PP_WARNING, false, true, check_no_flr },
+	{ "conventional-bridge", PP_WARNING, false, true, check_conventional_bridge },
+	{ "boot-vga", PP_WARNING, false, true, check_boot_vga },
+	{ "multifunction-partial", PP_WARNING, false, true, check_multifunction_partial },
+	/* info: facts that explain the verdict */
+	{ "pm-reset-only", PP_INFO, false, true, check_pm_reset_only },
+	{ "subpage-bar", PP_INFO, false, true, check_subpage_bar },
+	{ "unaligned-bar", PP_INFO, false, true, check_unaligned_bar },
+	{ "missing-function0", PP_INFO, false, true, check_missing_function0 },
 	{ "group-shared", PP_INFO, false, true, check_group_shared },
 	{ "no-acs", PP_INFO, false, true, check_no_acs },
 	{ "host-driver-bound", PP_INFO, false, true, check_host_driver_bound },
+	{ "sriov-vf", PP_INFO, false, true, check_sriov_vf },
+	{ "bus-range-mismatch", PP_INFO, false, false, check_bus_range_mismatch },
 	{ "limited-access", PP_INFO, true, false, check_limited_access },
 };
 
@@ -290,6 +298,34 @@ const char *severity_name(enum pp_severity s)
 	return "info";
 }
 
+static void fn_facts(const struct pp_checker *c, const struct pp_set *set, const struct pp_function *f,
+		     struct pp_fn_facts *out)
+{
+	struct pp_function **rs;
+	size_t n = vfio_reset_set(f, &rs);
+
+	out->function_reset = function_reset_method(f);
+	/* The hot reset takes every group of the reset set; each member must
+	 * be a VFIO device of this guest: in the set, or already on vfio-pci
+	 * in the group of a member (vfio_pci_dev_set_resettable). */
+	out->set_reset = n > 0;
+	for (size_t i = 0; i < n; i++) {
+		bool mine = set_contains(set, rs[i]) || rs[i] == f;
+
+		for (size_t k = 0; !mine && k < set->n; k++)
+			mine = function_on_vfio(rs[i]) && rs[i]->iommu_group >= 0 &&
+			       rs[i]->iommu_group == set->members[k]->iommu_group;
+		out->set_reset &= mine && is_endpoint(rs[i]);
+		strv_push(&out->reset_set, rs[i]->bdf);
+	}
+	free(rs);
+	strv_sort(&out->reset_set);
+	out->bar_mmap = xcalloc(f->n_bars + 1, sizeof(*out->bar_mmap));
+	for (size_t i = 0; i < f->n_bars; i++)
+		out->bar_mmap[i] = f->bars[i].kind != PP_BAR_IO && f->bars[i].index >= 0 && f->bars[i].index <= 5 &&
+				   bar_mmappable(c, &f->bars[i]);
+}
+
 void verdict_judge(struct pp_checker *c, struct pp_function **scope, size_t n, bool alone, struct pp_verdict *v)
 {
 	struct pp_set together = { scope, n }, one = { NULL, 1 };
@@ -301,11 +337,13 @@ void verdict_judge(struct pp_checker *c, struct pp_function **scope, size_t n, b
 	v->scope = scope;
 	v->n = n;
 	v->per_fn = xcalloc(n ? n : 1, sizeof(*v->per_fn));
+	v->facts = xcalloc(n ? n : 1, sizeof(*v->facts));
 	v->host = xcalloc(N_CHECKS, sizeof(*v->host));
 	one.members = &single;
 	for (size_t i = 0; i < n; i++) {
 		single = scope[i];
 		checker_judge(c, alone ? &one : &together, scope[i], &v->per_fn[i]);
+		fn_facts(c, alone ? &one : &together, scope[i], &v->facts[i]);
 		v->n_assignable += findings_worst(&v->per_fn[i]) < PP_BLOCKER;
 		for (size_t k = 0; k < v->per_fn[i].n; k++) {
 			const struct pp_finding *x = &v->per_fn[i].v[k];
@@ -329,9 +367,13 @@ void verdict_judge(struct pp_checker *c, struct pp_function **scope, size_t n, b
 
 void verdict_free(struct pp_verdict *v)
 {
-	for (size_t i = 0; i < v->n; i++)
+	for (size_t i = 0; i < v->n; i++) {
 		findings_free(&v->per_fn[i]);
+		strv_free(&v->facts[i].reset_set);
+		free(v->facts[i].bar_mmap);
+	}
 	free(v->per_fn);
+	free(v->facts);
 	free(v->host);
 	strv_free(&v->blocker_codes);
 	memset(v, 0, sizeof(*v));

@@ -62,12 +62,22 @@ size_t findings_count(const struct pp_findings *fs, enum pp_severity s);
  * --all).  Everything a renderer shows and a command's exit status rests
  * on is decided here, so renderers only lay it out.
  */
+/* What VFIO will do with one function of a set: the facts `explain --json`
+ * shows and tests/vm compares with the kernel's answers. */
+struct pp_fn_facts {
+	const char *function_reset;	/* VFIO_DEVICE_FLAGS_RESET rests on it; NULL: none */
+	struct pp_strv reset_set;	/* VFIO_DEVICE_GET_PCI_HOT_RESET_INFO's devices, sorted; empty: none */
+	bool set_reset;			/* a hot reset of that set succeeds when the set goes to one guest */
+	bool *bar_mmap;			/* parallel to f->bars: mappable MMIO BAR 0-5 */
+};
+
 struct pp_verdict {
 	const struct pp_model *m;
 	bool alone;
 	struct pp_function **scope;	/* the functions judged, in order */
 	size_t n;
 	struct pp_findings *per_fn;	/* parallel to scope, most serious first */
+	struct pp_fn_facts *facts;	/* parallel to scope */
 	const struct pp_finding **host;	/* host-wide findings, each code once (point into per_fn) */
 	size_t n_host;
 	size_t blockers, warnings;	/* host-wide ones counted once */

@@ -141,6 +141,44 @@ static int cmp_group(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/*
+ * A group's own attributes.  reserved_regions lines are "START END TYPE";
+ * a "direct" region means firmware needs a 1:1 mapping (RMRR, IVMD) and the
+ * kernel refuses to hand the group to a user domain (iommu core,
+ * __iommu_device_set_domain with require_direct, since 6.5).
+ */
+static void read_group(struct pp_model *m, struct pp_group *g)
+{
+	char *p, *text, buf[64];
+
+	p = xasprintf("sys/kernel/iommu_groups/%d/name", g->id);
+	if (root_read_attr(m->root, p, buf, sizeof(buf)) >= 0)
+		g->name = xstrdup(buf);
+	free(p);
+	p = xasprintf("sys/kernel/iommu_groups/%d/type", g->id);
+	if (root_read_attr(m->root, p, buf, sizeof(buf)) >= 0)
+		g->type = xstrdup(buf);
+	free(p);
+	p = xasprintf("sys/kernel/iommu_groups/%d/reserved_regions", g->id);
+	text = root_read_file(m->root, p, 64 * 1024, NULL);
+	free(p);
+	g->direct_region = text ? PP_NO : PP_UNKNOWN;
+	for (char *line = text, *next; line && *line; line = next) {
+		char kind[32];
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (sscanf(line, "%*s %*s %31s", kind) == 1 && strcmp(kind, "direct") == 0) {
+			g->direct_region = PP_YES;
+			free(g->direct_evidence);
+			g->direct_evidence = xasprintf("iommu_groups/%d/reserved_regions: %s", g->id, line);
+			break;
+		}
+	}
+	free(text);
+}
+
 static void build_groups(struct pp_model *m)
 {
 	struct pp_strv names = { 0 };
@@ -175,6 +213,11 @@ static void build_groups(struct pp_model *m)
 	/* A function with a group while the host shows none: trust the links. */
 	if (m->n_groups)
 		m->host.iommu_enabled = true;
+	m->host.noiommu_only = m->n_groups > 0;
+	for (size_t i = 0; i < m->n_groups; i++) {
+		read_group(m, &m->groups[i]);
+		m->host.noiommu_only &= m->groups[i].name && strcmp(m->groups[i].name, "vfio-noiommu") == 0;
+	}
 }
 
 const struct pp_group *model_group(const struct pp_model *m, int id)
@@ -325,8 +368,12 @@ void model_free(struct pp_model *m)
 	for (size_t i = 0; i < m->n_functions; i++)
 		free_function(&m->functions[i]);
 	free(m->functions);
-	for (size_t i = 0; i < m->n_groups; i++)
+	for (size_t i = 0; i < m->n_groups; i++) {
 		free(m->groups[i].members);
+		free(m->groups[i].name);
+		free(m->groups[i].type);
+		free(m->groups[i].direct_evidence);
+	}
 	free(m->groups);
 	free(m->host.kernel_release);
 	free(m->host.read_as_root);
@@ -388,10 +435,30 @@ bool function_is_bridge(const struct pp_function *f)
 	       (f->class_code >= 0 && (f->class_code >> 16) == 0x06 && ((f->class_code >> 8) & 0xff) == 0x04);
 }
 
+bool function_on_vfio(const struct pp_function *f)
+{
+	size_t n;
+
+	if (!f->driver)
+		return false;
+	n = strlen(f->driver);
+	/* vfio-pci itself, or a vfio-pci-core variant (mlx5_vfio_pci, ...):
+	 * those create the device's vfio-dev/ directory when they bind. */
+	return strcmp(f->driver, "vfio-pci") == 0 || f->has_vfio_dev ||
+	       (n > 9 && strcmp(f->driver + n - 9, "_vfio_pci") == 0);
+}
+
+bool function_manages_dma(const struct pp_function *f)
+{
+	/* driver_managed_dma (5.19+): iommu_group_claim_dma_owner succeeds only
+	 * while every other driver in the group declares it. */
+	return !f->driver || function_on_vfio(f) || strcmp(f->driver, "pci-stub") == 0 ||
+	       strcmp(f->driver, "pcieport") == 0;
+}
+
 bool function_is_user_owned(const struct pp_function *f)
 {
-	return !f->driver || strcmp(f->driver, "vfio-pci") == 0 || strcmp(f->driver, "pci-stub") == 0 ||
-	       strcmp(f->driver, "pciback") == 0 || strcmp(f->driver, "pci-pf-stub") == 0;
+	return !f->driver || function_on_vfio(f) || strcmp(f->driver, "pci-stub") == 0;
 }
 
 const char *port_name(enum pp_port p)

@@ -353,12 +353,14 @@ void read_function(struct pp_model *m, struct pp_function *f, int numeric)
 {
 	char buf[4096];
 	long v;
+	char *end_numvfs;
 	struct pci_dev *d;
 
 	f->header_type = -1;
 	f->secondary_bus = f->subordinate_bus = -1;
 	f->iommu_group = -1;
 	f->boot_vga = -1;
+	f->sriov_numvfs = -1;
 	f->port = PP_PORT_UNKNOWN;
 	f->is_pcie = PP_UNKNOWN;
 
@@ -401,6 +403,14 @@ void read_function(struct pp_model *m, struct pp_function *f, int numeric)
 				strv_push(&f->reset_methods, tok);
 	}
 	f->has_reset_attr = fn_exists(m, f, "reset");
+	f->has_vfio_dev = fn_exists(m, f, "vfio-dev");
+	if (fn_read(m, f, "sriov_numvfs", buf, sizeof(buf), false)) {
+		errno = 0;
+		v = strtol(buf, &end_numvfs, 10);
+		f->sriov_numvfs = errno || end_numvfs == buf || *end_numvfs || v < 0 || v > 65535 ? -1 : (int)v;
+		if (f->sriov_numvfs < 0)
+			strv_push(&f->unreadable, "sriov_numvfs");
+	}
 	/* The kernel shows boot_vga on display controllers only. */
 	if ((f->class_code < 0 || (f->class_code >> 16) == 0x03) &&
 	    fn_read(m, f, "boot_vga", buf, sizeof(buf), false))

@@ -195,10 +195,76 @@ bool host_cmdline_has(const struct pp_host *h, const char *word)
 	return false;
 }
 
+bool host_cmdline_option(const struct pp_host *h, const char *param, const char *option)
+{
+	size_t n = strlen(param);
+	const char *p = h->cmdline;
+
+	for (; p && (p = strstr(p, param)); p += n) {
+		const char *v, *end;
+
+		if ((p != h->cmdline && p[-1] != ' ') || p[n] != '=')
+			continue;
+		/* "param=a,b,c": is option one of the comma-separated values? */
+		for (v = p + n + 1; *v && *v != ' ' && *v != '\n'; v = *end == ',' ? end + 1 : end) {
+			end = v + strcspn(v, ", \n");
+			if ((size_t)(end - v) == strlen(option) && strncmp(v, option, (size_t)(end - v)) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Live evidence first: the irq chips the kernel set up.  With remapping,
+ * MSI and IO-APIC interrupts go through chips named "IR-PCI-MSI",
+ * "IR-IO-APIC" (Intel) or "IR-PCI-MSI"/"AMD-IR" (AMD).  UNKNOWN when no
+ * irq chip was recorded (older snapshots); *evidence names what proves it.
+ */
+static enum pp_tri live_intremap(struct pp_model *m, char **evidence)
+{
+	struct pp_strv irqs = { 0 };
+	enum pp_tri seen = PP_UNKNOWN;
+	char *text;
+
+	if (root_list_dir(m->root, "sys/kernel/irq", &irqs)) {
+		for (size_t i = 0; i < irqs.n && seen != PP_YES; i++) {
+			char *p = xasprintf("sys/kernel/irq/%s/chip_name", irqs.v[i]), buf[64];
+
+			if (valid_driver_name(irqs.v[i]) && root_read_attr(m->root, p, buf, sizeof(buf)) > 0) {
+				if (strncmp(buf, "IR-", 3) == 0 || strcmp(buf, "AMD-IR") == 0) {
+					seen = PP_YES;
+					*evidence = xasprintf("sys/kernel/irq/%s/chip_name: %s", irqs.v[i], buf);
+				} else if (strstr(buf, "MSI")) {
+					seen = PP_NO;
+				}
+			}
+			free(p);
+		}
+		if (seen == PP_NO)
+			*evidence = xstrdup("sys/kernel/irq/*/chip_name: MSI chips without IR- (not remapped)");
+	}
+	strv_free(&irqs);
+	if (seen != PP_UNKNOWN)
+		return seen;
+	text = root_read_file(m->root, "proc/interrupts", 1 << 20, NULL);
+	if (text && (strstr(text, "IR-PCI-MSI") || strstr(text, "IR-IO-APIC"))) {
+		seen = PP_YES;
+		*evidence = xstrdup("proc/interrupts: IR- chips");
+	} else if (text && strstr(text, "PCI-MSI")) {
+		seen = PP_NO;
+		*evidence = xstrdup("proc/interrupts: PCI-MSI without IR-");
+	}
+	free(text);
+	return seen;
+}
+
 static void read_intremap(struct pp_model *m)
 {
 	struct pp_strv units = { 0 };
 	struct pp_host *h = &m->host;
+	char *live = NULL;
+	enum pp_tri seen;
 
 	h->intremap = PP_UNKNOWN;
 	root_list_dir(m->root, "sys/class/iommu", &units);
@@ -213,7 +279,7 @@ static void read_intremap(struct pp_model *m)
 			p = xasprintf("sys/class/iommu/%s/intel-iommu/ecap", units.v[i]);
 			if (root_read_attr(m->root, p, buf, sizeof(buf)) > 0 &&
 			    sscanf(buf, "%llx", &ecap) == 1) {
-				/* ECAP bit 3: Interrupt Remapping support. */
+				/* ECAP bit 3: Interrupt Remapping support, on every unit. */
 				bool ir = ecap & (1ull << 3);
 				if (!ir || h->intremap == PP_UNKNOWN) {
 					h->intremap = ir ? PP_YES : PP_NO;
@@ -224,21 +290,46 @@ static void read_intremap(struct pp_model *m)
 			}
 			free(p);
 		} else if (strncmp(units.v[i], "ivhd", 4) == 0) {
+			/* AMD-Vi: no capability bit to read; only the live chips
+			 * (below) or the command line say whether it remaps. */
 			h->iommu_vendor = PP_CPU_AMD;
-			if (h->intremap == PP_UNKNOWN) {
-				/* AMD-Vi remaps interrupts whenever it is enabled. */
-				h->intremap = PP_YES;
-				h->intremap_evidence = xasprintf("AMD IOMMU %s", units.v[i]);
-			}
 		}
 	}
 	strv_free(&units);
-	if (h->cmdline && (host_cmdline_has(h, "intremap=off") || host_cmdline_has(h, "nointremap") ||
-			   host_cmdline_has(h, "amd_iommu_intr=legacy"))) {
+	/* intremap=off in any comma form, or nointremap (the kernel's
+	 * intel_irq_remapping / amd_iommu setup).  amd_iommu_intr=legacy
+	 * still remaps: it only picks the legacy IRTE format. */
+	if (host_cmdline_option(h, "intremap", "off") || host_cmdline_has(h, "nointremap")) {
 		h->intremap = PP_NO;
 		free(h->intremap_evidence);
-		h->intremap_evidence = xstrdup("disabled on the kernel command line");
+		h->intremap_evidence = xstrdup(host_cmdline_has(h, "nointremap") ? "nointremap on the kernel command line"
+										 : "intremap=off on the kernel command line");
 	}
+	/* What the kernel actually set up beats both: firmware can turn
+	 * remapping off while the unit advertises it. */
+	seen = live_intremap(m, &live);
+
+	if (seen != PP_UNKNOWN) {
+		h->intremap = seen;
+		free(h->intremap_evidence);
+		h->intremap_evidence = live;
+	}
+}
+
+static enum pp_tri acpi_table(struct pp_model *m, struct pp_strv *tables, bool listed, const char *name)
+{
+	(void)m;
+	return !listed ? PP_UNKNOWN : strv_contains(tables, name) ? PP_YES : PP_NO;
+}
+
+static void read_firmware(struct pp_model *m)
+{
+	struct pp_strv tables = { 0 };
+	bool listed = root_list_dir(m->root, "sys/firmware/acpi/tables", &tables);
+
+	m->host.acpi_dmar = acpi_table(m, &tables, listed, "DMAR");
+	m->host.acpi_ivrs = acpi_table(m, &tables, listed, "IVRS");
+	strv_free(&tables);
 }
 
 static const char *const vfio_modules[] = { "vfio", "vfio_pci", "vfio_iommu_type1", "iommufd" };
@@ -317,6 +408,7 @@ void read_host(struct pp_model *m)
 		}
 	}
 	read_intremap(m);
+	read_firmware(m);
 	if (h->cpu_vendor == PP_CPU_UNKNOWN)
 		h->cpu_vendor = h->iommu_vendor;
 	h->page_size = 4096;

@@ -90,6 +90,8 @@ struct pp_function {
 	bool has_reset_method_attr;
 	bool has_reset_attr;		/* the "reset" file exists */
 	int boot_vga;			/* -1 when absent */
+	bool has_vfio_dev;		/* a vfio-dev/ directory: bound to vfio-pci or a variant driver */
+	int sriov_numvfs;		/* enabled VFs of an SR-IOV PF; -1 when not a PF */
 
 	struct pp_bar *bars;
 	size_t n_bars;
@@ -125,6 +127,11 @@ struct pp_group {
 	int id;
 	struct pp_function **members;
 	size_t n_members;
+	char *name;			/* iommu_group/name: "vfio-noiommu" for vfio's fake groups; NULL absent */
+	char *type;			/* iommu_group/type: "DMA", "identity", ... ; NULL absent */
+	enum pp_tri direct_region;	/* reserved_regions lists a "direct" region (not
+					 * "direct-relaxable"); UNKNOWN: the file is absent */
+	char *direct_evidence;		/* the line that says so */
 };
 
 /* A kernel module whose parameters decide what VFIO allows. */
@@ -141,6 +148,8 @@ struct pp_host {
 	char *kernel_release;
 	char *cmdline;
 	bool iommu_enabled;		/* at least one IOMMU group */
+	bool noiommu_only;		/* every group is vfio's no-IOMMU kind (name vfio-noiommu) */
+	enum pp_tri acpi_dmar, acpi_ivrs;	/* firmware tables present (UNKNOWN: not recorded) */
 	enum pp_tri intremap;		/* interrupt remapping available */
 	char *intremap_evidence;
 	enum pp_tri allow_unsafe_interrupts;
@@ -176,6 +185,8 @@ struct pp_function *model_find(const struct pp_model *m, const struct pp_bdf *ad
 const struct pp_group *model_group(const struct pp_model *m, int id);
 /* Functions on the bus below bridge (its whole subtree): what a bus reset hits. */
 size_t model_subtree(const struct pp_function *bridge, struct pp_function ***out);
+/* Is "param=...,option,..." on the kernel command line? */
+bool host_cmdline_option(const struct pp_host *h, const char *param, const char *option);
 /* Is word one whole word of the kernel command line? */
 bool host_cmdline_has(const struct pp_host *h, const char *word);
 /* Same domain, bus and device: functions of one multifunction device. */
@@ -183,8 +194,13 @@ bool function_same_slot(const struct pp_function *a, const struct pp_function *b
 /* Append f to the array *v of *n functions unless it is there already. */
 void fnv_add_unique(struct pp_function ***v, size_t *n, struct pp_function *f);
 bool function_is_bridge(const struct pp_function *f);
-/* Bound to vfio-pci or pci-stub, or to nothing: safe to hand to a guest or to reset. */
+/* Bound to vfio-pci or pci-stub (or a vfio-pci variant), or to nothing: no host driver to break by a reset. */
 bool function_is_user_owned(const struct pp_function *f);
+/* Bound to vfio-pci or a vfio-pci-core variant driver. */
+bool function_on_vfio(const struct pp_function *f);
+/* Unbound, or bound to a driver that lets VFIO own its group's DMA
+ * (vfio-pci and variants, pci-stub, pcieport): see HACKING, Checks. */
+bool function_manages_dma(const struct pp_function *f);
 const char *port_name(enum pp_port p);
 
 /* ---- selectors (lspci's -s and -d) ----------------------------------- */

@@ -215,7 +215,24 @@ static json_object *verdict_item(const void *arg, size_t i)
 {
 	const struct pp_verdict *v = arg;
 
-	return json_function_verdict(v->m, v->scope[i], &v->per_fn[i]);
+	json_object *o = json_function_verdict(v->m, v->scope[i], &v->per_fn[i]);
+	const struct pp_fn_facts *fx = &v->facts[i];
+	json_object *reset = json_object_new_object(), *bars;
+
+	json_object_object_add(reset, "function_reset", json_string_or_null(fx->function_reset));
+	json_object_object_add(reset, "reset_set", json_strv(&fx->reset_set));
+	json_object_object_add(reset, "set_reset", json_object_new_boolean(fx->set_reset));
+	json_object_object_add(o, "reset", reset);
+	/* Each MMIO BAR 0-5 says whether the guest may map it. */
+	if (json_object_object_get_ex(o, "bars", &bars))
+		for (size_t k = 0; k < json_object_array_length(bars) && k < v->scope[i]->n_bars; k++) {
+			const struct pp_bar *b = &v->scope[i]->bars[k];
+
+			if (b->kind != PP_BAR_IO && b->index >= 0 && b->index <= 5)
+				json_object_object_add(json_object_array_get_idx(bars, k), "mmap",
+						       json_object_new_boolean(fx->bar_mmap[k]));
+		}
+	return o;
 }
 
 int json_render_verdict(FILE *out, const struct pp_verdict *v, bool explain)

@@ -107,10 +107,9 @@ void check_unaligned_bar(struct judge *j)
 
 		if (bar->kind == PP_BAR_IO || bar->index > 5 || bar->start % j->c->page == 0)
 			continue;
+		/* vfio_pci_probe_mmaps: never mapped, every guest access trapped. */
 		page_sharers(j, bar, &s);
-		if (!s.outside)
-			continue;
-		x = emit(j, PP_BLOCKER);
+		x = emit(j, PP_INFO);
 		sb_add(&b, "BAR%d of ", bar->index);
 		sb_label(&b, f);
 		sb_add(&b, " starts at 0x%llx, not on a %llu-byte page boundary, and shares its page with BAR%d of ",
@@ -142,9 +141,9 @@ void check_subpage_bar(struct judge *j)
 		if (bar->kind == PP_BAR_IO || bar->index > 5 || size >= j->c->page)
 			continue;
 		page_sharers(j, bar, &s);
-		if (!aligned && s.outside)
+		if (!aligned)
 			continue;	/* unaligned-bar says it */
-		x = emit(j, s.outside ? PP_BLOCKER : PP_INFO);
+		x = emit(j, PP_INFO);
 		sb_add(&b, "BAR%d of ", bar->index);
 		sb_label(&b, f);
 		sb_add(&b, " is %llu bytes, smaller than a %llu-byte page", (unsigned long long)size,
@@ -176,4 +175,25 @@ void check_subpage_bar(struct judge *j)
 						  : "nothing to do for safety; for speed, boot with "
 						    "pci=resource_alignment to give the BAR a page of its own");
 	}
+}
+
+bool bar_mmappable(const struct pp_checker *c, const struct pp_bar *bar)
+{
+	/* vfio_pci_probe_mmaps: a BAR not on a page boundary is never mapped;
+	 * one of a page or more always is; a smaller one only when it starts
+	 * a page and the rest of that page can be reserved, i.e. no other
+	 * resource lies in it. */
+	uint64_t page = bar->start / c->page, rest_first = bar->end + 1, rest_last = (page + 1) * c->page - 1;
+
+	if (bar->start % c->page)
+		return false;
+	if (bar->end - bar->start + 1 >= c->page)
+		return true;
+	for (size_t i = 0; i < c->n_res && c->res[i].first <= page; i++) {
+		const struct pp_bar *o = c->res[i].bar;
+
+		if (o != bar && o->end >= rest_first && o->start <= rest_last)
+			return false;
+	}
+	return true;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quirks.h"
 #include "rules.h"
 
 /* A short name for messages: the device name pci.ids gives, else the class. */
@@ -89,14 +90,20 @@ bool is_host_bridge(const struct pp_function *f)
 }
 
 /* Bridges and host bridges stay with the host: not-endpoint. */
+/* Policy, not a kernel refusal: the chipset's ISA/LPC bridge (class 0601) stays with the host. */
+bool is_isa_bridge(const struct pp_function *f)
+{
+	return f->class_code >= 0 && (f->class_code >> 8) == 0x0601;
+}
+
 bool never_assigned(const struct pp_function *f)
 {
-	return !is_endpoint(f) || is_host_bridge(f);
+	return !is_endpoint(f) || is_host_bridge(f) || is_isa_bridge(f);
 }
 
 bool host_bound(const struct pp_function *f)
 {
-	return f->driver && !function_is_user_owned(f);
+	return !function_manages_dma(f);
 }
 
 bool has_method(const struct pp_function *f, const char *method)
@@ -109,10 +116,73 @@ static const char *const function_resets[] = { "device_specific", "acpi", "flr",
 
 bool has_function_reset(const struct pp_function *f)
 {
-	for (size_t i = 0; i < sizeof(function_resets) / sizeof(function_resets[0]); i++)
-		if (has_method(f, function_resets[i]))
-			return true;
-	return false;
+	return function_reset_method(f) != NULL;
+}
+
+/* Alone on its parent's bus now (and so a "bus" entry still works). */
+static bool alone_on_bus(const struct pp_function *f)
+{
+	return f->parent && f->parent->n_children == 1;
+}
+
+const char *function_reset_method(const struct pp_function *f)
+{
+	if (f->has_reset_method_attr) {
+		/* The kernel tries its list in order (__pci_reset_function_locked);
+		 * VFIO_DEVICE_FLAGS_RESET says whether one worked when vfio-pci
+		 * enabled the device.  A "bus" entry works only while the
+		 * function is alone on its bus (pci_parent_bus_reset). */
+		for (size_t i = 0; i < f->reset_methods.n; i++) {
+			const char *m = f->reset_methods.v[i];
+
+			for (size_t k = 0; k < sizeof(function_resets) / sizeof(function_resets[0]); k++)
+				if (strcmp(m, function_resets[k]) == 0)
+					return function_resets[k];
+			if (strcmp(m, "bus") == 0 && alone_on_bus(f) && !has_reset_quirk(f->parent, QUIRK_NO_BUS_RESET))
+				return "bus";
+		}
+		return NULL;
+	}
+	/* Before 5.15: infer from the capabilities, in the kernel's order. */
+	if (has_reset_quirk(f, QUIRK_DEVICE_SPECIFIC))
+		return "device_specific";
+	if (f->has_flr == PP_YES && !has_reset_quirk(f, QUIRK_NO_FLR))
+		return "flr";
+	if (f->has_af_flr == PP_YES && !has_reset_quirk(f, QUIRK_NO_FLR))
+		return "af_flr";
+	if (f->has_pm == PP_YES && f->pm_no_soft_reset == PP_NO && !has_reset_quirk(f, QUIRK_NO_PM_RESET))
+		return "pm";
+	if (f->has_reset_attr && alone_on_bus(f))
+		return "bus";
+	return NULL;
+}
+
+bool function_level_reset(const struct pp_function *f)
+{
+	const char *m = function_reset_method(f);
+
+	return m && strcmp(m, "bus") != 0;
+}
+
+size_t vfio_reset_set(const struct pp_function *f, struct pp_function ***out)
+{
+	/* vfio_pci_dev_set_hot_reset: a function on a root bus has none;
+	 * otherwise the slot or bus below its parent bridge, everything under
+	 * it (vfio_pci_for_each_slot_or_bus), unless the bridge cannot reset
+	 * its bus (PCI_DEV_FLAGS_NO_BUS_RESET on a device there). */
+	size_t n;
+
+	*out = NULL;
+	if (!f->parent)
+		return 0;
+	n = model_subtree(f->parent, out);
+	for (size_t i = 0; i < n; i++)
+		if (has_reset_quirk((*out)[i], QUIRK_NO_BUS_RESET)) {
+			free(*out);
+			*out = NULL;
+			return 0;
+		}
+	return n;
 }
 
 bool is_below(const struct pp_function *f, const struct pp_function *bridge)
@@ -137,6 +207,8 @@ const char *port_phrase(const struct pp_function *f)
 	}
 	if (is_host_bridge(f))
 		return "the host bridge";
+	if (is_isa_bridge(f))
+		return "the chipset's ISA/LPC bridge";
 	if (f->header_type == 2)
 		return "a CardBus bridge";
 	return "a PCI bridge";

@@ -20,7 +20,9 @@ void check_not_endpoint(struct judge *j)
 		return;
 	x = emit(j, PP_BLOCKER);
 	sb_label(&b, f);
-	sb_add(&b, " is %s, not an endpoint: bridges stay with the host and are never assigned.", port_phrase(f));
+	sb_add(&b, " is %s, %s", port_phrase(f),
+	       is_isa_bridge(f) ? ": the host needs it (pcipass policy: the chipset is never assigned)."
+				: ", not an endpoint: vfio-pci binds only endpoints (header type 0).");
 	x->message = sb_take(&b);
 	if (f->header_type >= 0 && f->header_type != 0)
 		strv_pushf(&x->evidence, "%s: header type %d (config byte 0x0e)", f->bdf, f->header_type);
@@ -28,8 +30,8 @@ void check_not_endpoint(struct judge *j)
 		strv_pushf(&x->evidence, "%s: class %04lx", f->bdf, (unsigned long)(f->class_code >> 8));
 	if (f->port >= 0)
 		strv_pushf(&x->evidence, "%s: PCIe port type %d (%s)", f->bdf, (int)f->port, port_name(f->port));
-	if (is_host_bridge(f)) {
-		x->hint = xstrdup("the host bridge stays with the host; assign endpoint functions instead");
+	if (is_host_bridge(f) || is_isa_bridge(f)) {
+		x->hint = xstrdup("the chipset stays with the host (pcipass policy); assign endpoint functions instead");
 	} else {
 		const struct below *bl = below_of(j->c, f);
 
@@ -59,16 +61,18 @@ void check_missing_function0(struct judge *j)
 	fn0 = model_find(j->m, &a);
 	if (!fn0 || fn0->physfn || in_set(j, fn0))
 		return;
-	x = emit(j, PP_BLOCKER);
+	/* VFIO and QEMU accept a lone function N>0; what matters is its guest
+	 * address, which generated config makes function 0 of its own slot. */
+	x = emit(j, PP_INFO);
 	sb_label(&b, f);
-	sb_add(&b, " is function %u of multifunction device %04x:%02x:%02x, but its function 0, ", f->addr.fn,
+	sb_add(&b, " is function %u of device %04x:%02x:%02x without its function 0 (", f->addr.fn,
 	       f->addr.domain, f->addr.bus, f->addr.dev);
 	sb_label(&b, fn0);
-	sb_add(&b, ", is not in the set: guests scan function 0 first and would not find it.");
+	sb_add(&b, "): fine for VFIO and QEMU, as long as the guest sees it as function 0 of a slot of its own.");
 	x->message = sb_take(&b);
 	add_related(x, &fn0, 1);
 	strv_pushf(&x->evidence, "%s exists%s", fn0->bdf, fn0->multifunction ? " (header type bit 7: multifunction)" : "");
-	x->hint = xasprintf("add %s to the set", fn0->bdf);
+	x->hint = xstrdup("give it guest function 0 (--libvirt-xml and --qemu-args place it so)");
 }
 
 void check_multifunction_partial(struct judge *j)
@@ -86,7 +90,15 @@ void check_multifunction_partial(struct judge *j)
 			out[k++] = sib[i];
 	if (!k)
 		return;
-	x = emit(j, PP_WARNING);
+	/* A warning only when a left-out function shares the group or the reset set. */
+	{
+		bool shares = false;
+
+		for (size_t i = 0; i < k; i++)
+			shares |= (out[i]->iommu_group >= 0 && out[i]->iommu_group == j->f->iommu_group) ||
+				  !function_level_reset(j->f);
+		x = emit(j, shares ? PP_WARNING : PP_INFO);
+	}
 	sb_label(&b, j->f);
 	sb_add(&b, " goes without ");
 	sb_names(&b, out, k, k, NAMES_PLAIN);
@@ -100,6 +112,25 @@ void check_multifunction_partial(struct judge *j)
 	sb_bdfs(&b, out, k);
 	sb_add(&b, " to the set, or keep %s unbound or on vfio-pci while the guest runs", k > 1 ? "them" : "it");
 	x->hint = sb_take(&b);
+}
+
+void check_sriov_pf_enabled(struct judge *j)
+{
+	const struct pp_function *f = j->f;
+	struct pp_finding *x;
+	struct sbuf b = { 0 };
+
+	if (f->sriov_numvfs <= 0)
+		return;
+	/* vfio_pci_core_register_device: "Cannot bind to PF with SR-IOV enabled" (-EBUSY). */
+	x = emit(j, PP_BLOCKER);
+	sb_label(&b, f);
+	sb_add(&b, " is an SR-IOV physical function with %d virtual function%s enabled: vfio-pci refuses to bind "
+		   "it (EBUSY).", f->sriov_numvfs, f->sriov_numvfs == 1 ? "" : "s");
+	x->message = sb_take(&b);
+	strv_pushf(&x->evidence, "%s/sriov_numvfs: %d", f->bdf, f->sriov_numvfs);
+	x->hint = xasprintf("assign its VFs instead, or disable them first: echo 0 > "
+			    "/sys/bus/pci/devices/%s/sriov_numvfs", f->bdf);
 }
 
 void check_sriov_vf(struct judge *j)
@@ -141,7 +172,7 @@ void check_bus_range_mismatch(struct judge *j)
 		return;
 	if ((int)f->addr.bus >= p->secondary_bus && (int)f->addr.bus <= p->subordinate_bus)
 		return;
-	x = emit(j, PP_WARNING);
+	x = emit(j, PP_INFO);
 	sb_label(&b, f);
 	sb_add(&b, " is on bus %02x, outside the bus range %02x-%02x of its parent bridge ", f->addr.bus,
 	       p->secondary_bus, p->subordinate_bus);

@@ -201,3 +201,41 @@ void check_conventional_bridge(struct judge *j)
 	}
 	x->hint = sb_take(&b);
 }
+
+void check_no_iommu_group(struct judge *j)
+{
+	const struct pp_function *f = j->f;
+	struct pp_finding *x;
+	struct sbuf b = { 0 };
+
+	if (!j->m->host.iommu_enabled || j->m->host.noiommu_only || f->iommu_group >= 0)
+		return;
+	/* vfio_group_find_or_alloc: no group, no VFIO device. */
+	x = emit(j, PP_BLOCKER);
+	sb_label(&b, f);
+	sb_add(&b, " has no IOMMU group although the IOMMU is on: vfio-pci cannot bind it.");
+	x->message = sb_take(&b);
+	strv_pushf(&x->evidence, "%s/iommu_group: absent", f->bdf);
+	x->hint = xstrdup("it is outside every IOMMU's scope (or excluded, as intel_iommu=igfx_off does for the "
+			  "integrated GPU): it cannot be assigned");
+}
+
+void check_direct_mapping_required(struct judge *j)
+{
+	const struct pp_group *g = j->f->iommu_group >= 0 ? model_group(j->m, j->f->iommu_group) : NULL;
+	struct pp_finding *x;
+	struct sbuf b = { 0 };
+
+	if (!g || g->direct_region != PP_YES)
+		return;
+	/* iommu core: a group whose devices need a direct (1:1) mapping is not
+	 * given to a user domain (require_direct, since 6.5; Intel RMRR since 3.17). */
+	x = emit(j, PP_BLOCKER);
+	sb_label(&b, j->f);
+	sb_add(&b, " is in IOMMU group %d, which firmware requires to keep a 1:1 mapping (an RMRR or IVMD "
+		   "region): the kernel refuses to give that group to VFIO.", g->id);
+	x->message = sb_take(&b);
+	strv_push(&x->evidence, g->direct_evidence);
+	x->hint = xstrdup("update the firmware or move the card to another slot; some firmware setups can drop "
+			  "the reserved region for add-in cards");
+}

@@ -15,31 +15,60 @@ void check_iommu_disabled(struct judge *j)
 	const struct pp_host *h = &j->m->host;
 	struct pp_finding *x;
 
-	if (h->iommu_enabled)
+	if (h->iommu_enabled && !h->noiommu_only)
 		return;
 	x = emit(j, PP_BLOCKER);
-	x->message = xstrdup("No IOMMU is active on this host (no IOMMU groups), so no PCI function can be "
-			     "isolated for a guest.");
-	strv_pushf(&x->evidence, "sys/kernel/iommu_groups: no groups");
+	if (h->noiommu_only) {
+		/* vfio_noiommu_group_alloc: groups without an IOMMU behind them. */
+		x->message = xstrdup("Only vfio's no-IOMMU groups exist (vfio.enable_unsafe_noiommu_mode): there is "
+				     "no IOMMU to isolate a device, so no function can be given to a guest safely.");
+		strv_pushf(&x->evidence, "sys/kernel/iommu_groups/*/name: vfio-noiommu");
+	} else {
+		x->message = xstrdup("No IOMMU is active on this host (no IOMMU groups), so no PCI function can be "
+				     "isolated for a guest.");
+		strv_pushf(&x->evidence, "sys/kernel/iommu_groups: no groups");
+	}
 	if (h->cmdline)
 		strv_pushf(&x->evidence, "proc/cmdline: %s", h->cmdline);
-	if (host_cmdline_has(h, "intel_iommu=off"))
+	if (h->acpi_dmar != PP_UNKNOWN || h->acpi_ivrs != PP_UNKNOWN)
+		strv_pushf(&x->evidence, "sys/firmware/acpi/tables: DMAR %s, IVRS %s",
+			     h->acpi_dmar == PP_YES ? "present" : "absent", h->acpi_ivrs == PP_YES ? "present" : "absent");
+	if (host_cmdline_option(h, "intel_iommu", "off"))
 		x->hint = xstrdup("remove intel_iommu=off from the kernel command line and boot with intel_iommu=on");
-	else if (host_cmdline_has(h, "amd_iommu=off"))
+	else if (host_cmdline_option(h, "amd_iommu", "off"))
 		x->hint = xstrdup("remove amd_iommu=off from the kernel command line");
-	else if (host_cmdline_has(h, "iommu=off"))
+	else if (host_cmdline_option(h, "iommu", "off"))
 		x->hint = xstrdup("remove iommu=off from the kernel command line");
-	else if (h->cpu_vendor == PP_CPU_INTEL && host_cmdline_has(h, "intel_iommu=on"))
+	else if (h->acpi_ivrs == PP_YES || (h->cpu_vendor == PP_CPU_AMD && h->acpi_ivrs != PP_NO))
+		/* AMD-Vi is on by default when the firmware describes it (IVRS). */
+		x->hint = xstrdup("the firmware describes an AMD IOMMU but the kernel did not enable it: check the "
+				  "kernel log for AMD-Vi errors");
+	else if (h->cpu_vendor == PP_CPU_AMD)
+		x->hint = xstrdup("enable the IOMMU (AMD-Vi, often under SVM or \"IOMMU\") in the firmware setup: "
+				  "the firmware publishes no IVRS table");
+	else if (h->acpi_dmar == PP_NO)
+		x->hint = xstrdup("enable VT-d in the firmware setup: the firmware publishes no DMAR table");
+	else if (host_cmdline_option(h, "intel_iommu", "on"))
 		x->hint = xstrdup("the kernel was booted with intel_iommu=on but found no IOMMU: enable VT-d "
 				  "in the firmware setup");
-	else if (h->cpu_vendor == PP_CPU_INTEL)
-		x->hint = xstrdup("boot with intel_iommu=on (and enable VT-d in the firmware setup)");
-	else if (h->cpu_vendor == PP_CPU_AMD)
-		x->hint = xstrdup("enable the IOMMU (AMD-Vi) in the firmware setup; boot with amd_iommu=on if "
-				  "your kernel leaves it off");
 	else
-		x->hint = xstrdup("boot with intel_iommu=on (Intel) or amd_iommu=on (AMD) and enable VT-d or "
-				  "AMD-Vi in the firmware setup");
+		x->hint = xstrdup("boot with intel_iommu=on (Intel; AMD enables its IOMMU by itself) and enable "
+				  "VT-d or AMD-Vi in the firmware setup");
+}
+
+void check_acs_override(struct judge *j)
+{
+	const struct pp_host *h = &j->m->host;
+	const char *p = h->cmdline ? strstr(h->cmdline, "pcie_acs_override=") : NULL;
+	struct pp_finding *x;
+
+	if (!p || (p != h->cmdline && p[-1] != ' '))
+		return;
+	x = emit(j, PP_WARNING);
+	x->message = xstrdup("pcie_acs_override is on the kernel command line: the IOMMU groups shown are what "
+			     "the patched kernel pretends, not real isolation; devices may reach each other's memory.");
+	strv_pushf(&x->evidence, "proc/cmdline: %.*s", (int)strcspn(p, " "), p);
+	x->hint = xstrdup("accept it only when every guest is trusted; otherwise use slots whose ports have ACS");
 }
 
 void check_no_interrupt_remapping(struct judge *j)
@@ -48,7 +77,7 @@ void check_no_interrupt_remapping(struct judge *j)
 	bool unsafe = h->allow_unsafe_interrupts == PP_YES;
 	struct pp_finding *x;
 
-	if (!h->iommu_enabled || h->intremap != PP_NO)
+	if (!h->iommu_enabled || h->noiommu_only || h->intremap != PP_NO)
 		return;
 	x = emit(j, unsafe ? PP_WARNING : PP_BLOCKER);
 	x->message = xstrdup(unsafe
@@ -60,12 +89,9 @@ void check_no_interrupt_remapping(struct judge *j)
 	strv_pushf(&x->evidence, "sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts: %s",
 		     h->allow_unsafe_interrupts == PP_YES ? "Y"
 		     : h->allow_unsafe_interrupts == PP_NO ? "N" : "absent (module not loaded)");
-	if (host_cmdline_has(h, "intremap=off") || host_cmdline_has(h, "nointremap"))
+	if (host_cmdline_option(h, "intremap", "off") || host_cmdline_has(h, "nointremap"))
 		x->hint = xasprintf("remove %s from the kernel command line%s",
 				    host_cmdline_has(h, "nointremap") ? "nointremap" : "intremap=off",
-				    unsafe ? " and drop allow_unsafe_interrupts" : "");
-	else if (host_cmdline_has(h, "amd_iommu_intr=legacy"))
-		x->hint = xasprintf("remove amd_iommu_intr=legacy from the kernel command line%s",
 				    unsafe ? " and drop allow_unsafe_interrupts" : "");
 	else if (unsafe)
 		x->hint = xstrdup("assign devices only to trusted guests, or use a platform whose IOMMU remaps "

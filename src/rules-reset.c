@@ -8,94 +8,125 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quirks.h"
 #include "rules.h"
 
 void check_no_reset(struct judge *j)
 {
 	const struct pp_function *f = j->f;
+	struct pp_function **rs;
 	struct pp_finding *x;
 	struct sbuf b = { 0 };
-	bool none = f->has_reset_method_attr ? f->reset_methods.n == 0 : !f->has_reset_attr;
+	size_t n;
 
-	if (!none)
+	if (function_level_reset(f))
 		return;
-	x = emit(j, PP_BLOCKER);
+	n = vfio_reset_set(f, &rs);
+	free(rs);
+	if (n)
+		return;	/* bus-reset-scope says what the bus reset takes */
+	x = emit(j, PP_WARNING);
 	sb_label(&b, f);
-	sb_add(&b, " has no reset method: its state passes from the host to the guest and from one guest to "
-		   "the next.");
+	sb_add(&b, " has no reset VFIO can use: no function-level reset, and %s.",
+	       f->parent ? "its bus cannot be reset" : "it sits on a root bus, where no bus reset exists");
+	sb_add(&b, " Its state passes from the host to the guest and from one guest to the next.");
 	x->message = sb_take(&b);
-	if (f->has_reset_method_attr)
-		strv_pushf(&x->evidence, "%s/reset_method: empty", f->bdf);
-	else
-		strv_pushf(&x->evidence, "%s: no reset file and no reset_method", f->bdf);
-	if (f->parent) {
-		const struct below *bl = below_of(j->c, f->parent);
-		struct pick p;
-
-		pick_others(j, &bl->endpoints, holds_endpoint_below, f->parent, &p);
-		sb_add(&b, "only a secondary bus reset of %s reaches it", f->parent->bdf);
-		if (p.total) {
-			sb_add(&b, ", and it also resets ");
-			sb_names(&b, p.v, p.n, p.total, NAMES_PLAIN);
-			sb_add(&b, ": assign them together");
-			add_related(x, p.v, p.n);
-		}
-		sb_add(&b, "; otherwise restart the host between guests");
-		x->hint = sb_take(&b);
+	if (f->has_reset_method_attr) {
+		char *methods = f->reset_methods.n ? strv_join(&f->reset_methods, " ") : xstrdup("(empty)");
+		strv_pushf(&x->evidence, "%s/reset_method: %s", f->bdf, methods);
+		free(methods);
 	} else {
-		x->hint = xstrdup("it sits on a root bus, where no bus reset exists: prefer another device, or "
-				  "restart the host between guests");
+		strv_pushf(&x->evidence, "%s: no reset_method (kernel before 5.15): inferred from capabilities", f->bdf);
 	}
+	x->hint = xstrdup("prefer a device with FLR where guests change often; otherwise restart the host "
+			  "between guests");
+}
+
+/* Everything in f's reset set is in the set, or a group companion VFIO already owns. */
+static bool covered(const struct judge *j, const struct pp_function *g)
+{
+	return in_set(j, g) || (function_on_vfio(g) && g->iommu_group >= 0 && j->f->iommu_group == g->iommu_group);
 }
 
 void check_bus_reset_scope(struct judge *j)
 {
-	const struct pp_function *f = j->f, *parent = f->parent;
-	const struct below *bl;
-	struct pick all, hb;
+	const struct pp_function *f = j->f;
+	const struct pp_function *out[RELATED_MAX], *all[RELATED_MAX];
+	struct pp_function **rs;
+	size_t n, n_out = 0, total_out = 0, n_all = 0;
 	struct pp_finding *x;
 	struct sbuf b = { 0 };
-	char *methods;
 
-	if (!f->has_reset_method_attr || !parent || has_function_reset(f) ||
-	    !(has_method(f, "bus") || has_method(f, "cxl_bus")))
+	if (function_level_reset(f))
 		return;
-	bl = below_of(j->c, parent);
-	pick_others(j, &bl->endpoints, holds_endpoint_below, parent, &all);
-	if (!all.total)
+	n = vfio_reset_set(f, &rs);
+	for (size_t i = 0; i < n; i++) {
+		if (rs[i] == f)
+			continue;
+		if (n_all < RELATED_MAX)
+			all[n_all++] = rs[i];
+		if (!covered(j, rs[i])) {
+			total_out++;
+			if (n_out < RELATED_MAX)
+				out[n_out++] = rs[i];
+		}
+	}
+	free(rs);
+	if (!n)
 		return;
-	pick_outsiders(j, &bl->host_bound, holds_host_bound_below, parent, &hb);
-	x = emit(j, hb.total ? PP_BLOCKER : PP_WARNING);
-	sb_add(&b, "The only reset of ");
+	x = emit(j, total_out ? PP_WARNING : PP_INFO);
 	sb_label(&b, f);
-	sb_add(&b, " is a secondary bus reset of %s, which would also reset ", parent->bdf);
-	sb_names(&b, all.v, all.n, all.total, NAMES_DRIVER);
-	if (hb.total) {
-		sb_add(&b, "; ");
-		sb_bdfs(&b, hb.v, hb.n < NAMED_MAX ? hb.n : NAMED_MAX);
-		if (hb.total > NAMED_MAX)
-			sb_add(&b, " and %zu more", hb.total - NAMED_MAX);
-		sb_add(&b, " %s outside the set on a host driver", hb.total == 1 ? "is" : "are");
+	sb_add(&b, " has no function-level reset: VFIO resets it with a bus reset of %s", f->parent->bdf);
+	if (n_all) {
+		sb_add(&b, ", which also resets ");
+		sb_names(&b, all, n_all, n - 1, NAMES_DRIVER);
+	}
+	if (total_out) {
+		sb_add(&b, "; it does so only when all of them are on vfio-pci and given to the same guest, and ");
+		sb_names(&b, out, n_out, total_out, NAMES_PLAIN);
+		sb_add(&b, " %s not in the set.", total_out == 1 ? "is" : "are");
+	} else {
+		sb_add(&b, ": the whole reset set is in the set, so VFIO can reset it (VFIO_DEVICE_PCI_HOT_RESET).");
+	}
+	x->message = sb_take(&b);
+	add_related(x, all, n_all);
+	if (f->has_reset_method_attr) {
+		char *methods = f->reset_methods.n ? strv_join(&f->reset_methods, " ") : xstrdup("(empty)");
+		strv_pushf(&x->evidence, "%s/reset_method: %s", f->bdf, methods);
+		free(methods);
+	}
+	strv_pushf(&x->evidence, "reset set: everything below %s (vfio_pci_dev_set_hot_reset)", f->parent->bdf);
+	if (total_out) {
+		sb_add(&b, "assign ");
+		sb_bdfs(&b, out, n_out);
+		sb_add(&b, " with it (bound to vfio-pci) so VFIO can reset the set");
+		x->hint = sb_take(&b);
+	}
+}
+
+void check_reset_quirk(struct judge *j)
+{
+	struct pp_quirk_hit hits[4];
+	size_t n = reset_quirks(j->f, hits, 4);
+	struct sbuf b = { 0 };
+	struct pp_finding *x;
+	bool bug = false;
+
+	if (!n)
+		return;
+	x = emit(j, PP_WARNING);
+	sb_label(&b, j->f);
+	sb_add(&b, " is a device with known reset trouble:");
+	for (size_t i = 0; i < n; i++) {
+		sb_add(&b, "%s %s", i ? ";" : "", hits[i].what);
+		strv_pushf(&x->evidence, "%04x:%04x: %s", (unsigned)j->f->vendor_id, (unsigned)j->f->device_id, hits[i].source);
+		bug |= hits[i].kind == QUIRK_RESET_BUG;
 	}
 	sb_add(&b, ".");
 	x->message = sb_take(&b);
-	add_related(x, all.v, all.n);
-	methods = strv_join(&f->reset_methods, " ");
-	strv_pushf(&x->evidence, "%s/reset_method: %s", f->bdf, methods);
-	free(methods);
-	for (size_t i = 0; i < hb.n && i < NAMED_MAX; i++)
-		strv_pushf(&x->evidence, "%s below %s is bound to %s", hb.v[i]->bdf, parent->bdf, hb.v[i]->driver);
-	if (hb.total) {
-		sb_add(&b, "add ");
-		sb_bdfs(&b, hb.v, hb.n);
-		sb_add(&b, " to the set or unbind %s; reset with `pcipass reset --method bus` only when every "
-			   "function below %s is unbound or bound to vfio-pci", hb.total > 1 ? "them" : "it",
-		       parent->bdf);
-	} else {
-		sb_add(&b, "reset with `pcipass reset --method bus` only while every function below %s is unbound "
-			   "or bound to vfio-pci", parent->bdf);
-	}
-	x->hint = sb_take(&b);
+	x->hint = xstrdup(bug ? "load the vendor-reset module and select its reset (echo device_specific > "
+				"reset_method), or restart the host between guests"
+			      : "the kernel already avoids that reset; check reset_method for what it uses instead");
 }
 
 void check_no_flr(struct judge *j)
@@ -151,7 +182,7 @@ void check_pm_reset_only(struct judge *j)
 	}
 	if (!pm_only)
 		return;
-	x = emit(j, PP_WARNING);
+	x = emit(j, PP_INFO);
 	sb_label(&b, f);
 	sb_add(&b, " can reset itself only by a D3hot->D0 power-state transition, which a device may implement "
 		   "without resetting its internal state (PCI PM 1.2, 5.4.1).");

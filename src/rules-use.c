@@ -47,7 +47,7 @@ void check_host_in_use(struct judge *j)
 		free(hint.s);
 		return;
 	}
-	x = emit(j, PP_WARNING);
+	x = emit(j, PP_BLOCKER);
 	sb_label(&b, f);
 	sb_add(&b, " is in use by the host (%s): taking it away cuts that off.", what.s);
 	x->message = sb_take(&b);

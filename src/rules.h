@@ -98,10 +98,19 @@ void add_related(struct pp_finding *x, const struct pp_function *const *v, size_
 void fl_push(struct fnlist *l, const struct pp_function *f);
 bool is_endpoint(const struct pp_function *f);
 bool is_host_bridge(const struct pp_function *f);
+bool is_isa_bridge(const struct pp_function *f);
 bool never_assigned(const struct pp_function *f);
 bool host_bound(const struct pp_function *f);
 bool has_method(const struct pp_function *f, const char *method);
 bool has_function_reset(const struct pp_function *f);
+/* The reset VFIO gets when it enables f (VFIO_DEVICE_FLAGS_RESET): the first
+ * usable method of reset_method, or inferred from capabilities; NULL: none. */
+const char *function_reset_method(const struct pp_function *f);
+/* A reset that reaches f alone: a usable method other than "bus". */
+bool function_level_reset(const struct pp_function *f);
+/* VFIO's hot-reset set of f (what VFIO_DEVICE_GET_PCI_HOT_RESET_INFO names),
+ * f included; 0 when no bus or slot reset is possible.  *out malloc'd. */
+size_t vfio_reset_set(const struct pp_function *f, struct pp_function ***out);
 bool is_below(const struct pp_function *f, const struct pp_function *bridge);
 const char *port_phrase(const struct pp_function *f);
 bool in_set(const struct judge *j, const struct pp_function *f);
@@ -128,6 +137,11 @@ void check_no_acs(struct judge *j);
 void check_conventional_bridge(struct judge *j);
 void check_no_reset(struct judge *j);
 void check_bus_reset_scope(struct judge *j);
+void check_reset_quirk(struct judge *j);
+void check_sriov_pf_enabled(struct judge *j);
+void check_acs_override(struct judge *j);
+void check_no_iommu_group(struct judge *j);
+void check_direct_mapping_required(struct judge *j);
 void check_no_flr(struct judge *j);
 void check_pm_reset_only(struct judge *j);
 void check_stale_reset_method(struct judge *j);
@@ -141,6 +155,9 @@ void check_bus_range_mismatch(struct judge *j);
 void check_host_in_use(struct judge *j);
 void check_boot_vga(struct judge *j);
 void check_host_driver_bound(struct judge *j);
+
+/* rules-bar.c: would vfio-pci let the guest map this MMIO BAR (VFIO_REGION_INFO_FLAG_MMAP)? */
+bool bar_mmappable(const struct pp_checker *c, const struct pp_bar *bar);
 
 /* checks.c: the checker's caches */
 size_t fn_index(const struct pp_checker *c, const struct pp_function *f);

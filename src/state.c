@@ -286,11 +286,6 @@ int state_drop(const struct pp_state *st, const char *bdf)
 	return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 void state_list(const struct pp_state *st, struct pp_strv *bdfs)
 {
 	int fd;
@@ -314,5 +309,5 @@ void state_list(const struct pp_state *st, struct pp_strv *bdfs)
 	}
 	closedir(d);
 	if (bdfs->n)
-		qsort(bdfs->v, bdfs->n, sizeof(*bdfs->v), cmp_str);
+		strv_sort(bdfs);
 }

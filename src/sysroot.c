@@ -426,11 +426,6 @@ char *root_link_basename(const struct pp_root *r, const char *rel)
 	return base;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 bool root_list_dir(const struct pp_root *r, const char *rel, struct pp_strv *out)
 {
 	char *canon = root_resolve(r, rel);
@@ -456,7 +451,7 @@ bool root_list_dir(const struct pp_root *r, const char *rel, struct pp_strv *out
 	}
 	closedir(d);
 	if (out->n)
-		qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+		strv_sort(out);
 	return true;
 }
 

@@ -128,6 +128,17 @@ bool strv_contains(const struct pp_strv *sv, const char *s)
 	return false;
 }
 
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void strv_sort(struct pp_strv *sv)
+{
+	if (sv->n > 1)
+		qsort(sv->v, sv->n, sizeof(*sv->v), cmp_strp);
+}
+
 void strv_free(struct pp_strv *sv)
 {
 	for (size_t i = 0; i < sv->n; i++)

@@ -41,6 +41,8 @@ struct pp_strv {
 void strv_push(struct pp_strv *sv, const char *s);
 void strv_pushf(struct pp_strv *sv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool strv_contains(const struct pp_strv *sv, const char *s);
+/* Sort in strcmp order (C locale: BDFs sort by address). */
+void strv_sort(struct pp_strv *sv);
 void strv_free(struct pp_strv *sv);
 char *strv_join(const struct pp_strv *sv, const char *sep);
 
