@@ -1,32 +1,34 @@
 #!/bin/sh
-# Replay every fuzz harness over its committed corpus (fuzz/corpus/<harness>/),
-# each input run once, built with ASan and UBSan: a regression check, not
-# fuzzing.  Builds first with fuzz/build.sh.
+# make check-fuzz: replay every fuzz harness over its committed corpus
+# (fuzz/corpus/<harness>/), each input run once: a regression check under
+# ASan and UBSan, not fuzzing.
 #
-# Usage: fuzz/replay.sh [BUILDDIR]      (default fuzz/build)
-# Needs: what fuzz/build.sh needs (clang, libclang-rt-14-dev, the -dev
-# packages).  Ends with "fuzz-replay: N passed, M failed" (one per harness)
-# and exits non-zero when a harness fails or has no corpus.
+# Usage: fuzz/replay.sh FUZZDIR
+#   FUZZDIR holds the harnesses built by configure --enable-fuzzing && make
+#   (the build directory's fuzz/); logs go to FUZZDIR/replay-logs.
+# Ends with "check-fuzz: N passed, M failed" (one per harness) and exits
+# non-zero when a harness fails, is missing, or has no corpus.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-out=${1:-$here/build}
+out=${1:?usage: replay.sh FUZZDIR}
+out=$(cd "$out" && pwd) || exit 2
 log=$out/replay-logs
 
-"$here/build.sh" "$out" || {
-	echo "fuzz-replay: build failed"
-	echo "fuzz-replay: 0 passed, 1 failed"
-	exit 1
-}
 mkdir -p "$log"
 passed=0
 failed=0
 for harness in "$here"/fuzz_*.c; do
 	name=$(basename "$harness" .c)
 	corpus=$here/corpus/$name
+	if [ ! -x "$out/$name" ]; then
+		echo "check-fuzz: $name: not built in $out"
+		failed=$((failed + 1))
+		continue
+	fi
 	n=$(find "$corpus" -type f 2>/dev/null | wc -l)
 	if [ "$n" -eq 0 ]; then
-		echo "fuzz-replay: $name: no corpus in ${corpus#"$(dirname "$here")"/}"
+		echo "check-fuzz: $name: no corpus in $corpus"
 		failed=$((failed + 1))
 		continue
 	fi
@@ -34,13 +36,13 @@ for harness in "$here"/fuzz_*.c; do
 	# Inputs go through xargs in batches; -timeout turns a hang into a failure.
 	if (cd "$log" && find "$corpus" -type f -print0 | sort -z |
 		xargs -0 "$out/$name" -timeout=25 -rss_limit_mb=2048 >"$log/$name.log" 2>&1); then
-		echo "fuzz-replay: $name: $n inputs ok"
+		echo "check-fuzz: $name: $n inputs ok"
 		passed=$((passed + 1))
 	else
-		echo "fuzz-replay: $name: FAILED (log: $log/$name.log)"
+		echo "check-fuzz: $name: FAILED (log: $log/$name.log)"
 		grep -E 'invariant broken|ERROR: |runtime error|opened outside|Running: ' "$log/$name.log" | tail -n 5
 		failed=$((failed + 1))
 	fi
 done
-echo "fuzz-replay: $passed passed, $failed failed"
+echo "check-fuzz: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -19,7 +19,8 @@
 #include <pci/pci.h>
 
 #include "checks.h"
-#include "render.h"
+#include "render-json.h"
+#include "render-text.h"
 #include "tree.h"
 
 /*

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "pcipass.h"
+#include "model.h"
 
 struct fuzz_tree {
 	char *base;	/* the scratch directory */

@@ -1,73 +1,98 @@
 #!/bin/bash
-# The second command of the README, and what CI runs: the whole test suite.
-# Builds if needed, then runs each stage, and ends with one line
-# "tests: N passed, M failed" counting every bats test and VM assertion.
+# The second command of the README, and what CI (.ci/run) runs: every test
+# target, one after the other, each with its standard input closed.
+#
+#   bash scripts/test.sh            run them all
+#   bash scripts/test.sh --list     print the stage names, one a line
+#
+# Configures the tree when needed, then runs each stage below.  Every stage
+# ends with "NAME: N passed, M failed"; one that exits non-zero or without
+# that line is a failed stage (scripts/stage-runner.sh).  The last line is
+# "tests: N passed, M failed" over all of them, and the status is non-zero
+# when anything failed or a stage did not run.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
+top=$PWD
 
-passed=0
-failed=0
-failed_stages=()
+# The stages, in order: NAME and the function that runs it.  make check
+# and make distcheck are automake's own targets, so their closing line is
+# written here from automake's counts; every other target prints its own.
+STAGES=(
+	check
+	check-vm
+	check-replay
+	check-kernel
+	check-asan
+	check-valgrind
+	check-fuzz
+	distcheck
+)
 
-# count_automake LOG: add the summary counts automake writes at the top of test-suite.log.
-count_automake() {
-	local log=$1 p f e
-	p=$(sed -n 's/^# PASS: *//p' "$log" | head -1)
-	f=$(sed -n 's/^# FAIL: *//p' "$log" | head -1)
-	e=$(sed -n 's/^# ERROR: *//p' "$log" | head -1)
-	passed=$((passed + ${p:-0}))
-	failed=$((failed + ${f:-0} + ${e:-0}))
-}
+jobs=$(nproc 2>/dev/null || echo 2)
 
-# stage NAME COMMAND...: run one stage, remember whether it failed.
-stage() {
+# automake_counts NAME LOG...: "NAME: N passed, M failed" from the summary
+# automake writes at the top of test-suite.log (or prints during distcheck);
+# nothing when no summary was found (so the stage fails).
+automake_counts() {
 	local name=$1
 	shift
-	echo "=== $name: $*"
-	if "$@"; then
-		echo "=== $name: ok"
-	else
-		echo "=== $name: FAILED"
-		failed_stages+=("$name")
-	fi
+	awk -v name="$name" '
+		/^# TOTAL: *[0-9]+/ { total += $3; seen = 1 }
+		/^# PASS: *[0-9]+/  { pass += $3 }
+		/^# XFAIL: *[0-9]+/ { pass += $3 }
+		/^# SKIP: *[0-9]+/  { bad += $3 }
+		/^# FAIL: *[0-9]+/  { bad += $3 }
+		/^# XPASS: *[0-9]+/ { bad += $3 }
+		/^# ERROR: *[0-9]+/ { bad += $3 }
+		END { if (seen) printf "%s: %d passed, %d failed\n", name, pass, bad }
+	' "$@"
 }
 
+stage_make() {
+	make "$1"
+}
+
+stage_check() {
+	local rc=0
+	rm -f test-suite.log
+	make -j"$jobs" check || rc=$?
+	[ -f test-suite.log ] && automake_counts check test-suite.log
+	return "$rc"
+}
+
+# distcheck's own make check prints its summary (coloured when on a
+# terminal; never here, as the output goes through a pipe).
+stage_distcheck() {
+	local out rc
+	out=$(mktemp "${TMPDIR:-/tmp}/pcipass-distcheck.XXXXXX") || return 1
+	make distcheck 2>&1 | tee "$out"
+	rc=${PIPESTATUS[0]}
+	automake_counts distcheck "$out"
+	rm -f "$out"
+	return "$rc"
+}
+
+if [ "${1:-}" = --list ]; then
+	printf '%s\n' "${STAGES[@]}"
+	exit 0
+fi
+
+# shellcheck source=scripts/stage-runner.sh
+. "$top/scripts/stage-runner.sh"
+
 if [ ! -x ./configure ]; then
-	autoreconf -fi || exit 2
+	autoreconf -fi </dev/null || exit 2
 fi
 if [ ! -f Makefile ]; then
-	./configure || exit 2
-fi
-stage build make -j"$(nproc)"
-
-stage "make check" make -j"$(nproc)" check
-[ -f test-suite.log ] && count_automake test-suite.log
-
-# Stages added by later work (VM tests, sanitizers, fuzz corpus, distcheck)
-# are listed in scripts/test-stages; each line: NAME<TAB>COMMAND.
-if [ -f scripts/test-stages ]; then
-	while IFS=$'\t' read -r name cmd; do
-		case "$name" in ''|'#'*) continue ;; esac
-		out=$(mktemp)
-		stage "$name" bash -c "$cmd" > >(tee "$out") 2>&1
-		sleep 0.2
-		# A stage that ends with "N passed, M failed" adds its own counts.
-		line=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
-		if [ -n "$line" ]; then
-			p=$(echo "$line" | sed -E 's/^([A-Za-z-]+: )?([0-9]+) passed.*/\2/')
-			f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
-			passed=$((passed + p))
-			failed=$((failed + f))
-		fi
-		rm -f "$out"
-	done < scripts/test-stages
+	./configure </dev/null || exit 2
 fi
 
-for s in "${failed_stages[@]}"; do
-	echo "failed stage: $s"
+STAGES_PLANNED=${#STAGES[@]}
+for name in "${STAGES[@]}"; do
+	case $name in
+	check) run_stage check stage_check ;;
+	distcheck) run_stage distcheck stage_distcheck ;;
+	*) run_stage "$name" stage_make "$name" ;;
+	esac
 done
-if [ ${#failed_stages[@]} -gt 0 ] && [ "$failed" -eq 0 ]; then
-	failed=${#failed_stages[@]}
-fi
-echo "tests: $passed passed, $failed failed"
-[ ${#failed_stages[@]} -eq 0 ]
+stage_summary
