@@ -323,6 +323,9 @@ struct pp_model *model_build(struct pp_root *root, const struct pp_model_opts *o
 	find_alias_bridges(m);
 	link_sriov(m);
 	build_groups(m);
+	for (size_t i = 0; i < m->n_functions; i++)
+		m->functions[i].reset_methods_known = m->functions[i].has_reset_method_attr ||
+						      m->host.kernel_has_reset_method;
 	attach_slots(m);
 	attach_netifs(m);
 	attach_blockdevs(m);

@@ -386,6 +386,15 @@ void read_host(struct pp_model *m)
 
 	if (root_read_attr(m->root, "proc/sys/kernel/osrelease", buf, sizeof(buf)) > 0)
 		h->kernel_release = xstrdup(buf);
+	{
+		unsigned int major, minor;
+
+		/* pci_dev_reset_method_attr_is_visible: the attribute exists only
+		 * when the device has a method, on kernels that have it at all. */
+		h->kernel_has_reset_method = h->kernel_release &&
+					     sscanf(h->kernel_release, "%u.%u", &major, &minor) == 2 &&
+					     (major > 5 || (major == 5 && minor >= 15));
+	}
 	h->cmdline = root_read_file(m->root, "proc/cmdline", 64 * 1024, &len);
 	if (h->cmdline) {
 		while (len && (h->cmdline[len - 1] == '\n' || h->cmdline[len - 1] == ' '))

@@ -88,6 +88,8 @@ struct pp_function {
 	int iommu_group;		/* -1 when none */
 	struct pp_strv reset_methods;	/* contents of reset_method */
 	bool has_reset_method_attr;
+	bool reset_methods_known;	/* reset_methods is the kernel's whole list (an absent
+					 * attribute on 5.15+ means no method) */
 	bool has_reset_attr;		/* the "reset" file exists */
 	int boot_vga;			/* -1 when absent */
 	bool has_vfio_dev;		/* a vfio-dev/ directory: bound to vfio-pci or a variant driver */
@@ -148,7 +150,8 @@ struct pp_host {
 	char *kernel_release;
 	char *cmdline;
 	bool iommu_enabled;		/* at least one IOMMU group */
-	bool noiommu_only;		/* every group is vfio's no-IOMMU kind (name vfio-noiommu) */
+	bool noiommu_only;
+	bool kernel_has_reset_method;	/* 5.15 or later: a missing reset_method means no method */		/* every group is vfio's no-IOMMU kind (name vfio-noiommu) */
 	enum pp_tri acpi_dmar, acpi_ivrs;	/* firmware tables present (UNKNOWN: not recorded) */
 	enum pp_tri intremap;		/* interrupt remapping available */
 	char *intremap_evidence;

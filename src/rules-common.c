@@ -127,7 +127,7 @@ static bool alone_on_bus(const struct pp_function *f)
 
 const char *function_reset_method(const struct pp_function *f)
 {
-	if (f->has_reset_method_attr) {
+	if (f->reset_methods_known) {
 		/* The kernel tries its list in order (__pci_reset_function_locked);
 		 * VFIO_DEVICE_FLAGS_RESET says whether one worked when vfio-pci
 		 * enabled the device.  A "bus" entry works only while the

@@ -20,9 +20,10 @@ void check_not_endpoint(struct judge *j)
 		return;
 	x = emit(j, PP_BLOCKER);
 	sb_label(&b, f);
-	sb_add(&b, " is %s, %s", port_phrase(f),
-	       is_isa_bridge(f) ? ": the host needs it (pcipass policy: the chipset is never assigned)."
-				: ", not an endpoint: vfio-pci binds only endpoints (header type 0).");
+	sb_add(&b, " is %s%s", port_phrase(f),
+	       is_isa_bridge(f) || is_host_bridge(f)
+		       ? ": the host needs it (pcipass policy: the chipset is never assigned)."
+		       : ", not an endpoint: vfio-pci binds only endpoints (header type 0).");
 	x->message = sb_take(&b);
 	if (f->header_type >= 0 && f->header_type != 0)
 		strv_pushf(&x->evidence, "%s: header type %d (config byte 0x0e)", f->bdf, f->header_type);
@@ -108,9 +109,23 @@ void check_multifunction_partial(struct judge *j)
 	add_related(x, out, k);
 	strv_pushf(&x->evidence, "slot %04x:%02x:%02x has %zu functions", j->f->addr.domain, j->f->addr.bus, j->f->addr.dev,
 		     n + 1);
-	sb_add(&b, "add ");
-	sb_bdfs(&b, out, k);
-	sb_add(&b, " to the set, or keep %s unbound or on vfio-pci while the guest runs", k > 1 ? "them" : "it");
+	{
+		/* Never advise taking what the host needs (the chipset). */
+		const struct pp_function *takeable[8];
+		size_t t = 0;
+
+		for (size_t i = 0; i < k; i++)
+			if (!never_assigned(out[i]))
+				takeable[t++] = out[i];
+		if (t) {
+			sb_add(&b, "add ");
+			sb_bdfs(&b, takeable, t);
+			sb_add(&b, " to the set, or keep %s unbound or on vfio-pci while the guest runs",
+			       t > 1 ? "them" : "it");
+		} else {
+			sb_add(&b, "the others stay with the host (chipset functions)");
+		}
+	}
 	x->hint = sb_take(&b);
 }
 

@@ -35,11 +35,25 @@ void check_group_not_viable(struct judge *j)
 		strv_pushf(&x->evidence, "iommu_group %d also holds %s bound to %s", g->id, p.v[i]->bdf, p.v[i]->driver);
 	if (p.total > NAMED_MAX)
 		strv_pushf(&x->evidence, "iommu_group %d: %zu host-bound endpoints outside the set", g->id, p.total);
-	sb_add(&b, "add ");
-	sb_bdfs(&b, p.v, p.n);
-	sb_add(&b, "%s to the set, or unbind %s; bridges in the group may stay on pcieport",
-	       p.total > p.n ? " (and the rest of the group)" : "",
-	       p.total > 1 ? "them from their host drivers" : "it from its host driver");
+	/* Never advise taking what the host needs: the chipset (host and ISA/LPC
+	 * bridges) stays, and then this group cannot go to a guest at all. */
+	{
+		const struct pp_function *chipset = NULL;
+
+		for (size_t i = 0; i < p.n && !chipset; i++)
+			if (is_isa_bridge(p.v[i]) || is_host_bridge(p.v[i]))
+				chipset = p.v[i];
+		if (chipset) {
+			sb_add(&b, "the group holds %s, part of the chipset, which stays with the host: this group "
+				   "cannot be assigned; use a device in a slot with a group of its own", chipset->bdf);
+		} else {
+			sb_add(&b, "add ");
+			sb_bdfs(&b, p.v, p.n);
+			sb_add(&b, "%s to the set, or unbind %s; bridges in the group may stay on pcieport",
+			       p.total > p.n ? " (and the rest of the group)" : "",
+			       p.total > 1 ? "them from their host drivers" : "it from its host driver");
+		}
+	}
 	x->hint = sb_take(&b);
 }
 

@@ -35,6 +35,8 @@ void check_no_reset(struct judge *j)
 		char *methods = f->reset_methods.n ? strv_join(&f->reset_methods, " ") : xstrdup("(empty)");
 		strv_pushf(&x->evidence, "%s/reset_method: %s", f->bdf, methods);
 		free(methods);
+	} else if (f->reset_methods_known) {
+		strv_pushf(&x->evidence, "%s: no reset_method attribute: the kernel found no method", f->bdf);
 	} else {
 		strv_pushf(&x->evidence, "%s: no reset_method (kernel before 5.15): inferred from capabilities", f->bdf);
 	}
