@@ -44,6 +44,7 @@ json_object *json_host(const struct pp_model *m)
 	json_object_object_add(o, "kernel", json_string_or_null(h->kernel_release));
 	json_object_object_add(o, "cmdline", json_string_or_null(h->cmdline));
 	json_object_object_add(o, "iommu_enabled", json_object_new_boolean(h->iommu_enabled));
+	json_object_object_add(o, "noiommu_only", json_object_new_boolean(h->noiommu_only));
 	json_object_object_add(o, "iommu_groups", json_object_new_int((int)m->n_groups));
 	json_object_object_add(o, "interrupt_remapping", json_tri(h->intremap));
 	json_object_object_add(o, "allow_unsafe_interrupts", json_tri(h->allow_unsafe_interrupts));
@@ -237,7 +238,14 @@ static json_object *verdict_item(const void *arg, size_t i)
 
 int json_render_verdict(FILE *out, const struct pp_verdict *v, bool explain)
 {
-	json_object *doc = json_document(v->m);
+	json_object *doc = json_document(v->m), *host, *hf = json_object_new_array();
+
+	for (size_t i = 0; i < v->n_host; i++)
+		json_object_array_add(hf, finding_json(v->host[i]));
+	if (json_object_object_get_ex(doc, "host", &host))
+		json_object_object_add(host, "findings", hf);
+	else
+		json_object_put(hf);
 
 	if (explain) {
 		json_object *set = NULL;
@@ -273,8 +281,11 @@ json_object *json_function_verdict(const struct pp_model *m, const struct pp_fun
 {
 	json_object *o = json_function(m, f), *a = json_object_new_array();
 
+	/* Host-wide findings are the host's (host.findings), said once; the
+	 * verdict still counts them. */
 	for (size_t i = 0; i < fs->n; i++)
-		json_object_array_add(a, finding_json(&fs->v[i]));
+		if (!fs->v[i].host_wide)
+			json_object_array_add(a, finding_json(&fs->v[i]));
 	json_object_object_add(o, "assignable", json_object_new_boolean(findings_worst(fs) < PP_BLOCKER));
 	json_object_object_add(o, "findings", a);
 	return o;

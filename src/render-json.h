@@ -11,7 +11,7 @@
 #include "model.h"
 
 /* The JSON Schema version (schema/pcipass.schema.json): bumped on a breaking change. */
-#define PCIPASS_JSON_SCHEMA 1
+#define PCIPASS_JSON_SCHEMA 2
 
 /* Class and device as lspci prints them ("Ethernet controller [0200]" with -nn). */
 /* "flr,bus", "-" when the kernel lists none */
