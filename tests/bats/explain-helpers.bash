@@ -1,7 +1,11 @@
 # Helpers for the explain suites (explain-*.bats), on top of common.bash.
 
 # The trees made from real captures with one edit (derived/README).
-DERIVED_TREES="pcibridge-shared-page pcibridge-unaligned-bar switch-bus-range pcibridge-nonroot vfio-nointremap vfio-nointremap-unsafe"
+DERIVED_TREES="pcibridge-shared-page pcibridge-unaligned-bar switch-bus-range pcibridge-nonroot vfio-nointremap vfio-nointremap-unsafe rootports-direct-region rootports-acs-override rootports-no-group rootports-quirk"
+
+# The host-wide findings (said once, in host.findings) on a first line
+# "host code:severity ..." when there are any, then one line per function.
+FINDINGS_JQ='(if (.host.findings | length) > 0 then "host \([.host.findings[] | "\(.code):\(.severity)"] | join(" "))" else empty end), (.functions[] | "\(.address) \([.findings[] | "\(.code):\(.severity)"] | join(" "))")'
 
 # findings DIR BDF...: one line per function of `explain --json BDF...`,
 # "BDF code:severity code:severity ...", in output order (most serious
@@ -9,14 +13,12 @@ DERIVED_TREES="pcibridge-shared-page pcibridge-unaligned-bar switch-bus-range pc
 findings() {
 	local dir=$1
 	shift
-	"$PCIPASS" --sysroot "$dir" explain --json "$@" |
-		jq -r '.functions[] | "\(.address) \([.findings[] | "\(.code):\(.severity)"] | join(" "))"'
+	"$PCIPASS" --sysroot "$dir" explain --json "$@" | jq -r "$FINDINGS_JQ"
 }
 
 # findings_all DIR: the same for `explain --all --json`.
 findings_all() {
-	"$PCIPASS" --sysroot "$1" explain --all --json |
-		jq -r '.functions[] | "\(.address) \([.findings[] | "\(.code):\(.severity)"] | join(" "))"'
+	"$PCIPASS" --sysroot "$1" explain --all --json | jq -r "$FINDINGS_JQ"
 }
 
 # validate_schema: JSON on stdin against schema/pcipass.schema.json

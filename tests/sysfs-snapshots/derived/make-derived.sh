@@ -16,7 +16,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 real=$(cd "$here/.." && pwd)
 out=${DERIVED_OUT:-$here}
 all=(pcibridge-shared-page pcibridge-unaligned-bar switch-bus-range pcibridge-nonroot
-	vfio-nointremap vfio-nointremap-unsafe)
+	vfio-nointremap vfio-nointremap-unsafe rootports-direct-region rootports-acs-override
+	rootports-no-group rootports-quirk)
 
 case ${1:-} in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;; esac
 [ $# -gt 0 ] && names=("$@") || names=("${all[@]}")
@@ -33,6 +34,7 @@ source_of() {
 	switch-*) echo "$real/switch.tar.gz" ;;
 	vfio-nointremap) echo "$real/vfio.tar.gz" ;;
 	vfio-nointremap-unsafe) echo "$out/vfio-nointremap.tar.gz" ;;
+	rootports-*) echo "$real/rootports.tar.gz" ;;
 	*) die "unknown derived tree '$1' (known: ${all[*]})" ;;
 	esac
 }
@@ -112,6 +114,45 @@ edit_vfio-nointremap-unsafe() {
 	echo Y > "$f"
 	echo "sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts: N -> Y"
 	echo "(on top of vfio-nointremap, whose DERIVED note follows)."
+}
+
+edit_rootports-direct-region() {
+	local f=$1/sys/kernel/iommu_groups/8/reserved_regions
+	[ -f "$f" ] || die "$f: missing"
+	grep -q ' direct$' "$f" && die "$f already lists a direct region"
+	printf '0x000000007d000000 0x000000007f7fffff direct\n' >> "$f"
+	echo "sys/kernel/iommu_groups/8/reserved_regions (the group of 0000:03:00.0, nvme): a line"
+	echo "'0x000000007d000000 0x000000007f7fffff direct' appended: an RMRR the firmware asks the"
+	echo "IOMMU to keep mapped 1:1, as on many HP ProLiant and AMD B650/X670 boards."
+}
+
+edit_rootports-acs-override() {
+	local f=$1/proc/cmdline old
+	old=$(cat "$f")
+	[ "$old" = "console=ttyS0 panic=-1 oops=panic intel_iommu=on pcipass.topology=rootports" ] ||
+		die "$f is not the expected command line"
+	printf '%s pcie_acs_override=downstream,multifunction\n' "$old" > "$f"
+	echo "proc/cmdline: ' pcie_acs_override=downstream,multifunction' appended (a patched"
+	echo "kernel's option; Debian's kernel does not have it)."
+}
+
+edit_rootports-no-group() {
+	local d
+	d=$1/$(devdir "$1" 0000:03:00.0)
+	[ "$(readlink "$d/iommu_group")" = ../../../../kernel/iommu_groups/8 ] || die "$d/iommu_group is not group 8"
+	rm "$d/iommu_group" "$1/sys/kernel/iommu_groups/8/devices/0000:03:00.0"
+	echo "0000:03:00.0 (nvme) taken out of IOMMU group 8: its iommu_group link and the group's"
+	echo "devices/0000:03:00.0 link removed, as for a device outside every DMAR scope."
+}
+
+edit_rootports-quirk() {
+	local d
+	d=$1/$(devdir "$1" 0000:02:00.0)
+	replace_line "$d/device" 1 0x10d3 0x1502
+	poke_byte "$d/config" 2 d3 02
+	poke_byte "$d/config" 3 10 15
+	echo "0000:02:00.0 (e1000e, 8086:10d3): device id 0x10d3 -> 0x1502 in its device attribute"
+	echo "and config bytes 2-3, the Intel 82579LM that drivers/pci/quirks.c quirk_no_flr lists."
 }
 
 pack() {
