@@ -77,8 +77,22 @@ to_vfio() { # BDF: rebind to vfio-pci the way pcipass does (design.md 5)
 log "preparing"
 settle
 case $topo in
-rootports | noiommu | pcibridge | multifunction | switch)
+rootports | noiommu | pcibridge | multifunction | switch | amdvi)
 	first_virtio_up
+	;;
+gpu)
+	;;
+vfio-noiommu)
+	# vfio's no-IOMMU mode: groups appear when vfio-pci binds (named
+	# vfio-noiommu, /dev/vfio/noiommu-N); the e1000e is moved there.
+	first_virtio_up
+	modprobe vfio enable_unsafe_noiommu_mode=1 || bad "modprobe vfio enable_unsafe_noiommu_mode=1"
+	modprobe vfio-pci || bad "modprobe vfio-pci"
+	for d in $(bdfs_of_driver e1000e); do
+		log "binding $d to vfio-pci"
+		to_vfio "$d"
+	done
+	ls -l /dev/vfio
 	;;
 sriov)
 	first_virtio_up
@@ -159,4 +173,12 @@ log "capturing"
 CAPTURE_TIMEOUT=0 \
 CAPTURE_NOTE="QEMU guest, topology $topo (tests/sysfs-snapshots/make-snapshots.sh)" \
 	capture-sysfs.sh "$RESULTS/snapshot" || bad "capture"
+
+# tests/vm/check-kernel.sh adds the VFIO prober: ask the kernel about every
+# assignment set of this topology (after the capture, which it must not
+# disturb).
+if [ -x /usr/bin/guest-probe.sh ]; then
+	log "probing"
+	/usr/bin/guest-probe.sh "$RESULTS/probe" || bad "probing"
+fi
 exit $fail

@@ -83,6 +83,7 @@ struct func {
 struct group {
 	int id;
 	int fd, open_err;
+	bool noiommu;             /* opened as /dev/vfio/noiommu-N */
 	struct vfio_group_status status;
 	int status_err;
 	int set_container_err;
@@ -252,6 +253,11 @@ static void bind_one(struct func *f)
 		link_base(f->bdf, "driver", f->driver_after, sizeof(f->driver_after));
 	}
 	f->bound = !strcmp(f->driver_after, "vfio-pci");
+	if (f->group < 0) { /* vfio's no-IOMMU groups are made by the bind */
+		link_base(f->bdf, "iommu_group", g, sizeof(g));
+		if (g[0])
+			f->group = atoi(g);
+	}
 	if (!f->bound && !f->bind_err)
 		f->bind_err = f->driver_after[0] ? EBUSY : ENODEV;
 }
@@ -407,7 +413,7 @@ static void print_json(int container_err, bool iommu_tried, int set_iommu_err, b
 	printf("},\"groups\":[");
 	for (int i = 0; i < ngroups; i++) {
 		struct group *g = &groups[i];
-		printf("%s{\"id\":%d,\"open_errno\":", i ? "," : "", g->id);
+		printf("%s{\"id\":%d,\"noiommu\":%s,\"open_errno\":", i ? "," : "", g->id, jbool(g->noiommu));
 		jerr(g->open_err);
 		printf(",\"status_errno\":");
 		jerr(g->status_err);
@@ -523,6 +529,7 @@ int main(int argc, char **argv)
 			/* vfio's no-IOMMU groups are /dev/vfio/noiommu-N */
 			snprintf(path, sizeof(path), "/dev/vfio/noiommu-%d", g->id);
 			g->fd = open(path, O_RDWR | O_CLOEXEC);
+			g->noiommu = g->fd >= 0;
 		}
 		if (g->fd < 0) {
 			g->open_err = errno;
