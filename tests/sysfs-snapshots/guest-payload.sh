@@ -82,18 +82,6 @@ rootports | noiommu | pcibridge | multifunction | switch | amdvi)
 	;;
 gpu)
 	;;
-vfio-noiommu)
-	# vfio's no-IOMMU mode: groups appear when vfio-pci binds (named
-	# vfio-noiommu, /dev/vfio/noiommu-N); the e1000e is moved there.
-	first_virtio_up
-	modprobe vfio enable_unsafe_noiommu_mode=1 || bad "modprobe vfio enable_unsafe_noiommu_mode=1"
-	modprobe vfio-pci || bad "modprobe vfio-pci"
-	for d in $(bdfs_of_driver e1000e); do
-		log "binding $d to vfio-pci"
-		to_vfio "$d"
-	done
-	ls -l /dev/vfio
-	;;
 sriov)
 	first_virtio_up
 	pf=''

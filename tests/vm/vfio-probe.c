@@ -273,9 +273,11 @@ static void restore_one(struct func *f)
 		link_base(f->bdf, "driver", now, sizeof(now));
 		if (!strcmp(now, "vfio-pci")) {
 			write_attr(SYSPCI "/drivers/vfio-pci/unbind", f->bdf);
-			if (f->orig_driver[0])
-				write_attr(SYSPCI "/drivers_probe", f->bdf);
+			now[0] = '\0';
 		}
+		/* Unbound: after vfio-pci, or after a refused bind. */
+		if (!now[0] && f->orig_driver[0])
+			write_attr(SYSPCI "/drivers_probe", f->bdf);
 	}
 	link_base(f->bdf, "driver", f->driver_restored, sizeof(f->driver_restored));
 	f->restored = !strcmp(f->driver_restored, f->orig_driver);
