@@ -153,16 +153,33 @@ done
 walk sys/bus/pci
 follow_links sys/bus/pci/devices
 walk sys/kernel/iommu_groups
-for c in net block iommu graphics; do
+for c in net block iommu graphics drm; do
 	walk "sys/class/$c"
 	follow_links "sys/class/$c"
 done
-for m in vfio vfio_pci vfio_iommu_type1; do
+for m in vfio vfio_pci vfio_iommu_type1 iommufd; do
 	walk "sys/module/$m/parameters"
 done
+# Interrupt chips: IR-PCI-MSI / IR-IO-APIC (AMD-IR-*, INTEL-IR-*) say that
+# interrupts are remapped.  Only chip_name of each interrupt.
+for i in "$src"/sys/kernel/irq/*; do
+	[ -f "$i/chip_name" ] || continue
+	mkdir -p "$dest/sys/kernel/irq/${i##*/}"
+	copy_file "sys/kernel/irq/${i##*/}/chip_name"
+done
+# ACPI tables: the names only (DMAR, IVRS, ... present or not), as empty
+# files; the tables themselves are never read.
+if [ -d "$src/sys/firmware/acpi/tables" ]; then
+	mkdir -p "$dest/sys/firmware/acpi/tables"
+	for t in "$src"/sys/firmware/acpi/tables/*; do
+		[ -f "$t" ] || continue
+		: > "$dest/sys/firmware/acpi/tables/${t##*/}"
+		nempty=$((nempty + 1))
+	done
+fi
 
 # --- proc ----------------------------------------------------------------
-for f in cmdline mounts net/if_inet6 sys/kernel/osrelease; do
+for f in cmdline mounts swaps interrupts net/if_inet6 sys/kernel/osrelease; do
 	if [ -f "$src/proc/$f" ]; then
 		case $f in
 		*/*) mkdir -p "$dest/proc/${f%/*}" ;;
@@ -170,6 +187,30 @@ for f in cmdline mounts net/if_inet6 sys/kernel/osrelease; do
 		esac
 		read_attr "$src/proc/$f" > "$dest/proc/$f" 2>/dev/null || : > "$dest/proc/$f"
 	fi
+done
+
+# Processes holding VFIO files open (a running guest): for each, only
+# proc/PID/comm, the fd symlinks that point into /dev/vfio, and a reduced
+# proc/PID/cmdline holding argv[0] and QEMU's "-name" argument (guest=NAME,
+# ...) when there is one, NUL-separated like the original; nothing else of
+# the process is kept.
+for p in "$src"/proc/[0-9]*; do
+	[ -d "$p/fd" ] || continue
+	pid=${p##*/}
+	for fd in "$p"/fd/*; do
+		t=$(readlink "$fd" 2>/dev/null) || continue
+		case $t in /dev/vfio/*) ;; *) continue ;; esac
+		if [ ! -d "$dest/proc/$pid" ]; then
+			mkdir -p "$dest/proc/$pid/fd"
+			read_attr "$p/comm" > "$dest/proc/$pid/comm" 2>/dev/null || : > "$dest/proc/$pid/comm"
+			tr '\0' '\n' < "$p/cmdline" 2>/dev/null | awk '
+				NR == 1 { print; next }
+				prev == "-name" { print "-name"; print }
+				{ prev = $0 }' | tr '\n' '\0' > "$dest/proc/$pid/cmdline"
+		fi
+		ln -s "$t" "$dest/proc/$pid/fd/${fd##*/}"
+		nlinks=$((nlinks + 1))
+	done
 done
 
 # --- META ----------------------------------------------------------------
@@ -196,6 +237,11 @@ first_line() { [ -r "$1" ] && head -n 1 "$1" 2>/dev/null; }
 	echo "pci_functions=$(ls "$src/sys/bus/pci/devices" 2>/dev/null | wc -l | tr -d ' ')"
 	echo "iommu_groups=$(ls "$src/sys/kernel/iommu_groups" 2>/dev/null | wc -l | tr -d ' ')"
 	[ -d "$src/dev/vfio" ] && echo "dev_vfio=$(ls "$src/dev/vfio" | tr '\n' ' ' | sed 's/ $//')"
+	_h=''
+	for p in "$dest"/proc/[0-9]*; do
+		[ -f "$p/comm" ] && _h="$_h ${p##*/}:$(cat "$p/comm")"
+	done
+	echo "vfio_holders=${_h# }"
 	[ -n "${CAPTURE_NOTE:-}" ] && echo "note=$CAPTURE_NOTE"
 	true
 } > "$dest/META"

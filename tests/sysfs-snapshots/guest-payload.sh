@@ -77,8 +77,10 @@ to_vfio() { # BDF: rebind to vfio-pci the way pcipass does (design.md 5)
 log "preparing"
 settle
 case $topo in
-rootports | noiommu | pcibridge | multifunction | switch)
+rootports | noiommu | pcibridge | multifunction | switch | amdvi)
 	first_virtio_up
+	;;
+gpu)
 	;;
 sriov)
 	first_virtio_up
@@ -159,4 +161,12 @@ log "capturing"
 CAPTURE_TIMEOUT=0 \
 CAPTURE_NOTE="QEMU guest, topology $topo (tests/sysfs-snapshots/make-snapshots.sh)" \
 	capture-sysfs.sh "$RESULTS/snapshot" || bad "capture"
+
+# tests/vm/check-kernel.sh adds the VFIO prober: ask the kernel about every
+# assignment set of this topology (after the capture, which it must not
+# disturb).
+if [ -x /usr/bin/guest-probe.sh ]; then
+	log "probing"
+	/usr/bin/guest-probe.sh "$RESULTS/probe" || bad "probing"
+fi
 exit $fail

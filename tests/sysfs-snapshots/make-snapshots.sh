@@ -3,10 +3,12 @@
 #
 # Usage: make-snapshots.sh [NAME...]
 #
-# NAME is one of: rootports pcibridge multifunction switch sriov noiommu vfio
-# host (default: all, one after the other).  Each QEMU topology boots the
-# host's kernel (tests/vm/run-vm.sh) with guest-payload.sh, which prepares
-# the guest and runs capture-sysfs.sh; the result is stored as NAME.tar.gz
+# NAME is one of the topologies of topologies.sh (rootports pcibridge
+# multifunction switch sriov noiommu vfio gpu amdvi) or host
+# (default: all, one after the other).  tests/vm/check-kernel.sh --update
+# makes the same captures and records the kernel's VFIO facts besides.
+# Each QEMU topology boots the host's kernel (tests/vm/run-vm.sh) with
+# guest-payload.sh, which prepares the guest and runs capture-sysfs.sh; the result is stored as NAME.tar.gz
 # (top level: sys/ proc/ META) and the QEMU command line as NAME.qemu.
 # "host" captures this machine's own /sys instead (NAME.txt says so).
 #
@@ -18,7 +20,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 vm=$here/../vm
-all=(rootports pcibridge multifunction switch sriov noiommu vfio host)
+. "$here/topologies.sh"
+all=("${topo_names[@]}" host)
 
 case ${1:-} in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;; esac
 [ $# -gt 0 ] && names=("$@") || names=("${all[@]}")
@@ -41,49 +44,16 @@ pack() {
 	mv "$out.tmp" "$out"
 }
 
-# QEMU arguments per topology (after run-vm.sh's own: q35, intel-iommu).
-rp() { echo "-device pcie-root-port,id=rp$1,chassis=$1,slot=$1"; }
-nvme_drive='-drive if=none,id=d0,file=null-co://,format=raw'
-qemu_args() {
-	case $1 in
-	rootports | noiommu | vfio)
-		echo "$(rp 1) -device virtio-net-pci,bus=rp1,mac=52:54:00:00:00:01"
-		echo "$(rp 2) -device e1000e,bus=rp2,mac=52:54:00:00:00:02"
-		echo "$(rp 3) -device nvme,serial=pcipass0,drive=d0,bus=rp3 $nvme_drive"
-		;;
-	pcibridge)
-		echo "$(rp 1) -device pcie-pci-bridge,id=pb1,bus=rp1"
-		echo "-device rtl8139,bus=pb1,addr=1.0,mac=52:54:00:00:00:01"
-		echo "-device e1000,bus=pb1,addr=2.0,mac=52:54:00:00:00:02"
-		echo "$(rp 2) -device virtio-net-pci,bus=rp2,mac=52:54:00:00:00:03"
-		;;
-	multifunction)
-		echo "$(rp 1)"
-		echo "-device virtio-net-pci,bus=rp1,addr=0.0,multifunction=on,mac=52:54:00:00:00:01"
-		echo "-device virtio-net-pci,bus=rp1,addr=0.1,mac=52:54:00:00:00:02"
-		echo "-device e1000e,bus=rp1,addr=0.2,mac=52:54:00:00:00:03"
-		;;
-	switch)
-		echo "$(rp 1) -device x3130-upstream,id=up1,bus=rp1"
-		echo "-device xio3130-downstream,id=dn1,bus=up1,chassis=11,slot=1"
-		echo "-device xio3130-downstream,id=dn2,bus=up1,chassis=12,slot=2"
-		echo "-device virtio-net-pci,bus=dn1,mac=52:54:00:00:00:01"
-		echo "-device e1000e,bus=dn2,mac=52:54:00:00:00:02"
-		;;
-	sriov)
-		echo "$(rp 1) -device virtio-net-pci,bus=rp1,mac=52:54:00:00:00:01"
-		echo "$(rp 2) -device nvme-subsys,id=s0"
-		echo "-device nvme,serial=pcipass0,subsys=s0,bus=rp2,sriov_max_vfs=3,sriov_vq_flexible=8,sriov_vi_flexible=4,max_ioqpairs=10,msix_qsize=16"
-		;;
-	esac
-}
+# QEMU arguments per topology: topologies.sh (shared with
+# tests/vm/check-kernel.sh, which also records the kernel's VFIO facts).
+. "$here/topologies.sh"
 
 initrd=$work/initrd.cpio.gz
 built=0
 build_initrd() {
 	[ $built = 1 ] && return 0
 	"$vm/mkinitramfs.sh" "$initrd" --init "$here/guest-payload.sh" \
-		--add "$here/capture-sysfs.sh:/usr/bin/capture-sysfs.sh"
+		--add "$here/capture-sysfs.sh:/usr/bin/capture-sysfs.sh" --modules "$topo_modules"
 	built=1
 }
 
@@ -106,10 +76,10 @@ for n in "${names[@]}"; do
 	fi
 	build_initrd
 	# shellcheck disable=SC2046 # word splitting of the device list is wanted
-	set -- $(qemu_args "$n")
+	set -- $(topo_qemu_args "$n")
+	append="$(topo_append "$n") pcipass.topology=$n"
 	opts=(--initrd "$initrd" --out "$out/results.tar.gz" --timeout 400
-		--append "pcipass.topology=$n" --cmd-file "$out/cmd")
-	[ "$n" = noiommu ] && opts+=(--no-iommu)
+		--append "${append# }" --iommu "$(topo_iommu "$n")" --cmd-file "$out/cmd")
 	if ! "$vm/run-vm.sh" "${opts[@]}" -- "$@"; then
 		echo "$n: VM run failed; console log follows" >&2
 		tail -n 40 "$out/results.tar.gz.console.log" >&2 || true

@@ -6,7 +6,11 @@
 #
 #   --initrd FILE      initramfs built by mkinitramfs.sh
 #   --out OUTFILE      where the guest's /results land, as a .tar.gz
-#   --no-iommu         no intel-iommu device and no intel_iommu=on
+#   --iommu KIND       intel (default): -device intel-iommu,intremap=on,
+#                      caching-mode=on and intel_iommu=on; amd: -device
+#                      amd-iommu,intremap=on and iommu=pt (QEMU's emulated
+#                      devices time out on DMA without it); none: no IOMMU
+#   --no-iommu         same as --iommu none
 #   --timeout SEC      kill QEMU after SEC seconds (default 300)
 #   --append 'ARGS'    extra kernel command line arguments
 #   --kernel PATH      kernel image (default: newest /boot/vmlinuz-* with
@@ -35,7 +39,7 @@ usage() {
 
 initrd=''
 out=''
-iommu=1
+iommu=intel
 timeout_s=300
 append=''
 kernel=''
@@ -45,7 +49,10 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--initrd) initrd=${2:?--initrd needs a file}; shift 2 ;;
 	--out) out=${2:?--out needs a file}; shift 2 ;;
-	--no-iommu) iommu=0; shift ;;
+	--no-iommu) iommu=none; shift ;;
+	--iommu)
+		case ${2:-} in intel | amd | none) iommu=$2 ;; *) vm_die "--iommu wants intel, amd or none" ;; esac
+		shift 2 ;;
 	--timeout) timeout_s=${2:?--timeout needs seconds}; shift 2 ;;
 	--append) append=${2?}; shift 2 ;;
 	--kernel) kernel=${2:?--kernel needs a file}; shift 2 ;;
@@ -79,12 +86,19 @@ rm -f "$out" "$console" "$ttys1"
 kargs='console=ttyS0 panic=-1 oops=panic'
 machine=q35
 iommu_dev=()
-if [ "$iommu" = 1 ]; then
+case $iommu in
+intel)
 	kargs="$kargs intel_iommu=on"
 	# intremap=on needs a split irqchip.
 	machine=q35,kernel-irqchip=split
 	iommu_dev=(-device intel-iommu,intremap=on,caching-mode=on)
-fi
+	;;
+amd)
+	kargs="$kargs iommu=pt"
+	machine=q35,kernel-irqchip=split
+	iommu_dev=(-device amd-iommu,intremap=on)
+	;;
+esac
 [ -z "$append" ] || kargs="$kargs $append"
 
 cmd=("$qemu" -accel tcg -machine "$machine" -m "$mem" -nographic

@@ -106,6 +106,20 @@ edit_vfio-nointremap() {
 		die "$f is not the expected command line"
 	printf '%s intremap=off\n' "$old" > "$f"
 	echo "proc/cmdline: ' intremap=off' appended (the kernel then leaves interrupt remapping off)."
+	# The live evidence must say the same: with intremap=off the interrupt
+	# chips are the plain ones (PCI-MSI, IO-APIC), not the IR- ones.
+	local c n=0
+	for c in "$1"/sys/kernel/irq/*/chip_name; do
+		case $(cat "$c") in
+		IR-*) sed -i 's/^IR-//' "$c"; n=$((n + 1)) ;;
+		DMAR-MSI | PCI-MSI | IO-APIC | XT-PIC) ;;
+		*) die "$c: unexpected chip $(cat "$c")" ;;
+		esac
+	done
+	[ "$n" -gt 0 ] || die "no IR- interrupt chips in the source tree"
+	sed -i 's/ IR-\(PCI-MSI\|IO-APIC\) / \1 /' "$1/proc/interrupts"
+	grep -q ' IR-' "$1/proc/interrupts" && die "$1/proc/interrupts: IR- chips left"
+	echo "sys/kernel/irq/*/chip_name: IR- prefix dropped ($n chips), and in proc/interrupts."
 }
 
 edit_vfio-nointremap-unsafe() {
