@@ -308,14 +308,15 @@ static void fn_facts(const struct pp_checker *c, const struct pp_set *set, const
 	/* The hot reset takes every group of the reset set; each member must
 	 * be a VFIO device of this guest: in the set, or already on vfio-pci
 	 * in the group of a member (vfio_pci_dev_set_resettable). */
-	out->set_reset = n > 0;
+	out->set_reset = n > 0 && bus_reset_completes(f->parent);
 	for (size_t i = 0; i < n; i++) {
 		bool mine = set_contains(set, rs[i]) || rs[i] == f;
 
 		for (size_t k = 0; !mine && k < set->n; k++)
 			mine = function_on_vfio(rs[i]) && rs[i]->iommu_group >= 0 &&
 			       rs[i]->iommu_group == set->members[k]->iommu_group;
-		out->set_reset &= mine && is_endpoint(rs[i]);
+		/* a PF with VFs enabled cannot be bound to vfio-pci (EBUSY) */
+		out->set_reset &= mine && is_endpoint(rs[i]) && rs[i]->sriov_numvfs <= 0;
 		strv_push(&out->reset_set, rs[i]->bdf);
 	}
 	free(rs);

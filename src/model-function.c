@@ -240,6 +240,14 @@ static void read_config(struct pp_model *m, struct pp_function *f, struct pci_de
 		f->is_pcie = PP_YES;
 		f->port = (enum pp_port)((flags & PCI_EXP_FLAGS_TYPE) >> 4);
 		f->has_flr = devcap & PCI_EXP_DEVCAP_FLRESET ? PP_YES : PP_NO;
+		if (f->port == PP_PORT_ROOT_PORT || f->port == PP_PORT_DOWNSTREAM) {
+			u32 lnkcap = pci_read_long(d, cap->addr + PCI_EXP_LNKCAP);
+			u16 lnksta = pci_read_word(d, cap->addr + PCI_EXP_LNKSTA);
+
+			f->link_speed_cap = (int)(lnkcap & PCI_EXP_LNKCAP_SPEED);
+			f->link_active_reporting = lnkcap & PCI_EXP_LNKCAP_DLLA;
+			f->link_active = lnksta & PCI_EXP_LNKSTA_DL_ACT ? PP_YES : PP_NO;
+		}
 	} else {
 		f->is_pcie = PP_NO;
 		f->port = PP_PORT_CONVENTIONAL;

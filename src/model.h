@@ -78,6 +78,11 @@ struct pp_function {
 	enum pp_tri has_acs;		/* ACS extended capability */
 	unsigned int acs_ctrl;		/* ACS control register when has_acs */
 	bool has_sriov_cap;
+	/* downstream ports: LnkCap max speed (1 = 2.5 GT/s, 2 = 5, 3 = 8, ...),
+	 * Data Link Layer Link Active reporting, and LnkSta DLLLA as read */
+	int link_speed_cap;
+	bool link_active_reporting;
+	enum pp_tri link_active;
 
 	/* bridges: bus range from config (or sysfs), -1 unknown */
 	int secondary_bus, subordinate_bus;

@@ -164,6 +164,24 @@ bool function_level_reset(const struct pp_function *f)
 	return m && strcmp(m, "bus") != 0;
 }
 
+bool bus_reset_completes(const struct pp_function *bridge)
+{
+	/* pci_bridge_wait_for_secondary_bus: after a secondary bus reset, a
+	 * port faster than 5 GT/s with Link Active reporting waits for
+	 * DLLLA (pcie_wait_for_link_delay) and fails with ENOTTY when it does
+	 * not come -- but only when some device below has a PM capability
+	 * (pci_bus_max_d3cold_delay; otherwise there is nothing to wait
+	 * for).  A link that reads inactive with devices behind it (QEMU's
+	 * cold-plugged root ports) never comes back active. */
+	bool pm_below = false;
+
+	if (bridge->link_speed_cap <= 2 || !bridge->link_active_reporting || bridge->link_active != PP_NO)
+		return true;
+	for (size_t i = 0; i < bridge->n_children; i++)
+		pm_below |= bridge->children[i]->has_pm == PP_YES;
+	return !pm_below;
+}
+
 size_t vfio_reset_set(const struct pp_function *f, struct pp_function ***out)
 {
 	/* vfio_pci_dev_set_hot_reset: a function on a root bus has none;

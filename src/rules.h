@@ -110,6 +110,8 @@ const char *function_reset_method(const struct pp_function *f);
 bool function_level_reset(const struct pp_function *f);
 /* VFIO's hot-reset set of f (what VFIO_DEVICE_GET_PCI_HOT_RESET_INFO names),
  * f included; 0 when no bus or slot reset is possible.  *out malloc'd. */
+/* Does a secondary bus reset of bridge complete (the link comes back)? */
+bool bus_reset_completes(const struct pp_function *bridge);
 size_t vfio_reset_set(const struct pp_function *f, struct pp_function ***out);
 bool is_below(const struct pp_function *f, const struct pp_function *bridge);
 const char *port_phrase(const struct pp_function *f);

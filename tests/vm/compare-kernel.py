@@ -22,7 +22,10 @@ The facts and how each is read (the contract with pcipass explain --json):
                not viable (VFIO_GROUP_GET_STATUS) or VFIO_GROUP_SET_CONTAINER
                failed, VFIO_SET_IOMMU(TYPE1v2) failed (EPERM: no interrupt
                remapping), or VFIO_GROUP_GET_DEVICE_FD failed.
-               pcipass: top-level "assignable".
+               pcipass: no blocker other than its policy ones (host-in-use,
+               in-use-by-vm, not-endpoint on a header-type-0 chipset
+               function): those say the host would break, not that the
+               kernel refuses.
   code:CODE    only for a set the kernel refused: the finding code the
                refusal maps to must be among pcipass's blocker findings
                (functions[].findings, host.findings):
@@ -56,6 +59,10 @@ import sys
 import tarfile
 
 NOT_REPORTED = "(not reported)"
+# Blockers that are pcipass's policy, not a refusal of the kernel's: the
+# verdict compared is pcipass's without them (design: host-in-use "or the
+# host breaks").
+POLICY_CODES = {"host-in-use", "in-use-by-vm"}
 
 
 def assemble(topology, probedir, qemu_cmd_file):
@@ -208,11 +215,25 @@ def compare(facts_file, snapshot, pcipass):
             row(setname, "pcipass-ran", True, "exit %d: %s" % (r.returncode, r.stderr.strip()[:60]))
             continue
         refused, codes, why = kernel_refusal(s, host_groups)
-        row(setname, "assignable", not refused, doc.get("assignable", NOT_REPORTED))
         blockers = {x["code"] for x in doc.get("host", {}).get("findings", []) + doc.get("findings", [])
                     if x.get("severity") == "blocker"}
         for fn in doc.get("functions", []):
             blockers |= {x["code"] for x in fn.get("findings", []) if x.get("severity") == "blocker"}
+        # The kernel answers for itself: pcipass's policy blockers (the host
+        # would break: host-in-use, in-use-by-vm; the chipset stays: a
+        # not-endpoint on a header-type-0 function) are not kernel refusals.
+        kernel_blockers = set()
+        for fn in doc.get("functions", []):
+            for x in fn.get("findings", []):
+                if x.get("severity") != "blocker" or x["code"] in POLICY_CODES:
+                    continue
+                if x["code"] == "not-endpoint" and fn.get("header_type") == 0:
+                    continue
+                kernel_blockers.add(x["code"])
+        kernel_blockers |= {x["code"] for x in doc.get("host", {}).get("findings", [])
+                            if x.get("severity") == "blocker"}
+        says = not kernel_blockers if "assignable" in doc else NOT_REPORTED
+        row(setname, "assignable", not refused, says)
         for c in codes:
             if c == "blocker":
                 row(setname, "code:blocker", True, bool(blockers))
