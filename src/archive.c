@@ -127,26 +127,73 @@ static void unpack_on_signal(int sig)
 	raise(sig);
 }
 
+/*
+ * Every signal whose default is to end the process and that can be caught:
+ * the unpack directory goes with the process.  SIGKILL cannot be caught;
+ * what a killed run leaves behind the next run sweeps (sweep_stale).
+ */
 static void unpack_register_cleanup(void)
 {
 	static bool registered;
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT };
+	static const int sigs[] = {
+		SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGUSR1, SIGSEGV,
+		SIGUSR2, SIGPIPE, SIGALRM, SIGTERM, SIGSTKFLT, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF,
+		SIGIO, SIGPWR, SIGSYS,
+	};
 
 	if (registered)
 		return;
 	registered = true;
 	atexit(unpack_cleanup);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+	for (int i = 0; i < (int)(sizeof(sigs) / sizeof(sigs[0])) + (SIGRTMAX - SIGRTMIN + 1); i++) {
+		int sig = i < (int)(sizeof(sigs) / sizeof(sigs[0])) ? sigs[i] : SIGRTMIN + i - (int)(sizeof(sigs) / sizeof(sigs[0]));
 		struct sigaction sa, old;
 
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = unpack_on_signal;
-		sigemptyset(&sa.sa_mask);
+		sigfillset(&sa.sa_mask);	/* one cleanup at a time */
+		sa.sa_flags = SA_RESETHAND;
 		/* Keep an inherited "ignore" (nohup, SIGPIPE in pipelines). */
-		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+		if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
 			continue;
-		sigaction(sigs[i], &sa, NULL);
+		sigaction(sig, &sa, NULL);
 	}
+}
+
+#define UNPACK_PREFIX "pcipass-sysroot."
+
+/*
+ * Unpack directories of runs that were killed (SIGKILL leaves no chance to
+ * clean up): "pcipass-sysroot.<pid>.XXXXXX" in tmpdir, ours, whose pid is
+ * gone.  A pid reused since only keeps a stale directory one run longer.
+ */
+static void sweep_stale(const char *tmpdir)
+{
+	DIR *d = opendir(tmpdir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *end, *path;
+		long pid;
+		struct stat st;
+
+		if (strncmp(de->d_name, UNPACK_PREFIX, strlen(UNPACK_PREFIX)) != 0)
+			continue;
+		pid = strtol(de->d_name + strlen(UNPACK_PREFIX), &end, 10);
+		if (end == de->d_name + strlen(UNPACK_PREFIX) || *end != '.' || pid <= 0 || pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
+		    st.st_uid != geteuid())
+			continue;
+		path = xasprintf("%s/%s", tmpdir, de->d_name);
+		remove_tree(path);
+		free(path);
+	}
+	closedir(d);
 }
 
 /* ---- walking a relative path below a directory fd ------------------------ */
@@ -906,9 +953,10 @@ int sysroot_unpack(const char *sysroot, const char **dir)
 	}
 	if (!tmpdir || !*tmpdir)
 		tmpdir = "/tmp";
-	if ((size_t)snprintf(unpack_dir, sizeof(unpack_dir), "%s/pcipass-sysroot.XXXXXX", tmpdir) >=
-	    sizeof(unpack_dir))
+	if ((size_t)snprintf(unpack_dir, sizeof(unpack_dir), "%s/" UNPACK_PREFIX "%ld.XXXXXX", tmpdir,
+			     (long)getpid()) >= sizeof(unpack_dir))
 		return pp_fail("TMPDIR: path too long");
+	sweep_stale(tmpdir);
 	unpack_register_cleanup();
 	if (!mkdtemp(unpack_dir))
 		return pp_fail("%s: cannot create a directory to unpack into: %s", unpack_dir, strerror(errno));

@@ -5,7 +5,8 @@
  * verify and can be undone.  Every sysfs write goes through
  * root_write_attr, so --dry-run and -v print exactly what is written.
  *
- * Test hooks (for the real-kernel tests, harmless otherwise): with
+ * Test hooks, compiled in only with ./configure --enable-test-hooks (the
+ * VM harness and the bats tests that kill a run need such a build): with
  * PCIPASS_TEST_KILL_AFTER=<step> pcipass raises SIGKILL right after that
  * step, with PCIPASS_TEST_PAUSE_AFTER=<step> it sleeps 3 s there (holding
  * the lock).  Steps: state (records saved), override, unbind, probe, bind,

@@ -302,8 +302,19 @@ int state_save(const struct pp_state *st, const struct pp_moved *mv)
 	int fd, err;
 
 	/* Validated on the way in as on the way out: a record holds driver names only. */
-	if (!moved_valid(mv))
-		return state_fail(st, mv->bdf, EINVAL);
+	if (!moved_valid(mv)) {
+		const char *what = "target", *bad = mv->target;
+		char *shown;
+
+		if (mv->driver && *mv->driver && !valid_driver_name(mv->driver))
+			what = "driver", bad = mv->driver;
+		else if (mv->override && *mv->override && !valid_driver_name(mv->override))
+			what = "driver_override", bad = mv->override;
+		shown = pp_escape(bad, 64);
+		pp_fail("%s: its %s '%s' is not a driver name: refusing to record it", mv->bdf, what, shown);
+		free(shown);
+		return -1;
+	}
 	record_set(&rec, "driver", mv->driver);
 	record_set(&rec, "override", mv->override);
 	record_set(&rec, "target", mv->target);
