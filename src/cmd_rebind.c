@@ -47,7 +47,7 @@ static int plan_one(struct pp_session *s, struct plan *p, bool *skip)
 		return pp_report();
 	p->has_record = had == 1;
 	if (f->driver && !valid_driver_name(f->driver))
-		return pp_error("%s: its driver link names '%s', not a driver", f->bdf, f->driver);
+		return pp_driver_link_refusal(f->bdf, f->driver);
 
 	if (!p->has_record) {
 		if (!worth_reprobing(f)) {

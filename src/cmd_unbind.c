@@ -136,7 +136,7 @@ static int run_unbind(struct pp_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 		if (f->driver && !valid_driver_name(f->driver)) {
-			rc = pp_error("%s: its driver link names '%s', not a driver", f->bdf, f->driver);
+			rc = pp_driver_link_refusal(f->bdf, f->driver);
 			goto out;
 		}
 		p = &plans[n_plans++];

@@ -29,6 +29,15 @@
 /* How long a run waits for another's state lock (PCIPASS_LOCK_TIMEOUT: seconds). */
 #define LOCK_WAIT_S 60
 
+int pp_driver_link_refusal(const char *bdf, const char *driver)
+{
+	char *shown = pp_escape(driver, 64);
+	int rc = pp_error("%s: its driver link names '%s', not a driver", bdf, shown);
+
+	free(shown);
+	return rc;
+}
+
 const char *driver_label(const char *driver)
 {
 	return driver && *driver ? driver : "(none)";
@@ -261,7 +270,10 @@ int move_function(struct pp_session *s, const struct pp_function *f, const struc
 
 	*why = NULL;
 	if (cur && !valid_driver_name(cur)) {
-		*why = xasprintf("its driver link names '%s', not a driver", cur);
+		char *shown = pp_escape(cur, 64);
+
+		*why = xasprintf("its driver link names '%s', not a driver", shown);
+		free(shown);
 		goto out;
 	}
 

@@ -85,6 +85,8 @@ void test_hook(const struct pp_session *s, const char *step);
 
 /* Two driver names (or overrides) are the same; NULL and "" both mean none. */
 bool same_driver(const char *a, const char *b);
+/* "pcipass: BDF: its driver link names 'X', not a driver" (X escaped); PP_EXIT_ERROR. */
+int pp_driver_link_refusal(const char *bdf, const char *driver);
 /* "e1000e", or "(none)" */
 const char *driver_label(const char *driver);
 
