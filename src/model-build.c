@@ -254,16 +254,16 @@ static int collect_functions(struct pp_model *m)
 			free(link);
 			continue;
 		}
-		canon = root_resolve(m->root, link);
+		/* one resolution: where it points, and that it is a directory */
+		canon = root_resolve_dir(m->root, link);
 		free(link);
 		base = canon ? strrchr(canon, '/') : NULL;
-		if (!canon || strncmp(canon, "sys/devices/", 12) != 0 || !root_is_dir(m->root, canon) ||
-		    !base || strcmp(base + 1, f->bdf) != 0) {
+		if (!canon || strncmp(canon, "sys/devices/", 12) != 0 || !base || strcmp(base + 1, f->bdf) != 0) {
 			strv_pushf(&m->problems, "sys/bus/pci/devices/%s: %s, skipped", shown,
-				!canon ? (errno == EXDEV ? "link leaves the root" : strerror(errno))
-				: strncmp(canon, "sys/devices/", 12) != 0 || !root_is_dir(m->root, canon)
-					? "does not point into sys/devices"
-					: "points at a directory of another name");
+				!canon ? (errno == EXDEV ? "link leaves the root"
+					  : errno == ENOTDIR ? "does not point into sys/devices" : strerror(errno))
+				: strncmp(canon, "sys/devices/", 12) != 0 ? "does not point into sys/devices"
+				: "points at a directory of another name");
 			free(shown);
 			free(canon);
 			continue;

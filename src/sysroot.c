@@ -521,6 +521,19 @@ char *root_resolve(const struct pp_root *r, const char *rel)
 	return canon;
 }
 
+char *root_resolve_dir(const struct pp_root *r, const char *rel)
+{
+	char *canon;
+	int fd = rooted_open(r, rel, O_PATH | O_DIRECTORY, &canon);
+
+	if (fd < 0) {
+		fail(fd);
+		return NULL;
+	}
+	close(fd);
+	return canon;
+}
+
 char *root_link_basename(const struct pp_root *r, const char *rel)
 {
 	char *canon = root_resolve(r, rel), *slash, *base;

@@ -59,6 +59,8 @@ bool root_is_dir(const struct pp_root *r, const char *rel);
  * NULL with errno (ENOENT dangling, EXDEV escapes the root, ELOOP loops).
  */
 char *root_resolve(const struct pp_root *r, const char *rel);
+/* root_resolve for a directory, in the same one resolution (ENOTDIR otherwise). */
+char *root_resolve_dir(const struct pp_root *r, const char *rel);
 /* Last component of where a symlink points ("../../e1000e" -> "e1000e"). */
 char *root_link_basename(const struct pp_root *r, const char *rel);
 /* Directory entries (no "." and ".."), sorted.  false when not a directory. */
