@@ -127,26 +127,73 @@ static void unpack_on_signal(int sig)
 	raise(sig);
 }
 
+/*
+ * Every signal whose default is to end the process and that can be caught:
+ * the unpack directory goes with the process.  SIGKILL cannot be caught;
+ * what a killed run leaves behind the next run sweeps (sweep_stale).
+ */
 static void unpack_register_cleanup(void)
 {
 	static bool registered;
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT };
+	static const int sigs[] = {
+		SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGUSR1, SIGSEGV,
+		SIGUSR2, SIGPIPE, SIGALRM, SIGTERM, SIGSTKFLT, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF,
+		SIGIO, SIGPWR, SIGSYS,
+	};
 
 	if (registered)
 		return;
 	registered = true;
 	atexit(unpack_cleanup);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+	for (int i = 0; i < (int)(sizeof(sigs) / sizeof(sigs[0])) + (SIGRTMAX - SIGRTMIN + 1); i++) {
+		int sig = i < (int)(sizeof(sigs) / sizeof(sigs[0])) ? sigs[i] : SIGRTMIN + i - (int)(sizeof(sigs) / sizeof(sigs[0]));
 		struct sigaction sa, old;
 
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = unpack_on_signal;
-		sigemptyset(&sa.sa_mask);
+		sigfillset(&sa.sa_mask);	/* one cleanup at a time */
+		sa.sa_flags = SA_RESETHAND;
 		/* Keep an inherited "ignore" (nohup, SIGPIPE in pipelines). */
-		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+		if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
 			continue;
-		sigaction(sigs[i], &sa, NULL);
+		sigaction(sig, &sa, NULL);
 	}
+}
+
+#define UNPACK_PREFIX "pcipass-sysroot."
+
+/*
+ * Unpack directories of runs that were killed (SIGKILL leaves no chance to
+ * clean up): "pcipass-sysroot.<pid>.XXXXXX" in tmpdir, ours, whose pid is
+ * gone.  A pid reused since only keeps a stale directory one run longer.
+ */
+static void sweep_stale(const char *tmpdir)
+{
+	DIR *d = opendir(tmpdir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *end, *path;
+		long pid;
+		struct stat st;
+
+		if (strncmp(de->d_name, UNPACK_PREFIX, strlen(UNPACK_PREFIX)) != 0)
+			continue;
+		pid = strtol(de->d_name + strlen(UNPACK_PREFIX), &end, 10);
+		if (end == de->d_name + strlen(UNPACK_PREFIX) || *end != '.' || pid <= 0 || pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
+		    st.st_uid != geteuid())
+			continue;
+		path = xasprintf("%s/%s", tmpdir, de->d_name);
+		remove_tree(path);
+		free(path);
+	}
+	closedir(d);
 }
 
 /* ---- walking a relative path below a directory fd ------------------------ */
@@ -395,7 +442,7 @@ static bool mark_seen(struct snap_out *o, const char *rel)
 	copy = o->seen_owned.v[o->seen_owned.n - 1];
 	node = tsearch(copy, &o->seen, cmp_strp);
 	if (!node) {
-		pp_error("memory: out of memory");
+		pp_error("memory: out of memory");	/* fatal, like xmalloc */
 		exit(PP_EXIT_ERROR);
 	}
 	return true;
@@ -452,15 +499,15 @@ int snap_out_open(const char *path, struct snap_out **out)
 
 	if (lstat(o->path, &st) == 0) {
 		if (o->tarball && !S_ISREG(st.st_mode)) {
-			pp_error("%s: exists and is not a regular file", o->path);
+			pp_fail("%s: exists and is not a regular file", o->path);
 			goto fail;
 		}
 		if (!o->tarball && !(S_ISDIR(st.st_mode) && dir_is_empty(o->path))) {
-			pp_error("%s: exists and is not an empty directory", o->path);
+			pp_fail("%s: exists and is not an empty directory", o->path);
 			goto fail;
 		}
 	} else if (errno != ENOENT) {
-		pp_error("%s: %s", o->path, strerror(errno));
+		pp_fail("%s: %s", o->path, strerror(errno));
 		goto fail;
 	}
 
@@ -468,7 +515,7 @@ int snap_out_open(const char *path, struct snap_out **out)
 		int fd = mkstemp(o->tmp);
 
 		if (fd < 0) {
-			pp_error("%s: cannot create a file next to it: %s", o->path, strerror(errno));
+			pp_fail("%s: cannot create a file next to it: %s", o->path, strerror(errno));
 			goto fail;
 		}
 		o->created = true;
@@ -483,20 +530,20 @@ int snap_out_open(const char *path, struct snap_out **out)
 		if (!o->ar || archive_write_add_filter_gzip(o->ar) != ARCHIVE_OK ||
 		    archive_write_set_format_pax_restricted(o->ar) != ARCHIVE_OK ||
 		    archive_write_open_fd(o->ar, fd) != ARCHIVE_OK) {
-			pp_error("%s: libarchive: %s", o->path, o->ar ? archive_error_string(o->ar) : "out of memory");
+			pp_fail("%s: libarchive: %s", o->path, o->ar ? archive_error_string(o->ar) : "out of memory");
 			goto fail;
 		}
 		/* archive_write_open_fd does not take the fd: it is closed after the archive. */
 	} else {
 		if (!mkdtemp(o->tmp)) {
-			pp_error("%s: cannot create a directory next to it: %s", o->path, strerror(errno));
+			pp_fail("%s: cannot create a directory next to it: %s", o->path, strerror(errno));
 			goto fail;
 		}
 		o->created = true;
 		o->topfd = open(o->tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		tree_init(&o->tree, o->topfd);
 		if (o->topfd < 0) {
-			pp_error("%s: %s", o->tmp, strerror(errno));
+			pp_fail("%s: %s", o->tmp, strerror(errno));
 			goto fail;
 		}
 	}
@@ -514,11 +561,11 @@ static int write_entry(struct snap_out *o, const struct pp_strv *comps, const ch
 	int rc = 0;
 
 	if (++o->entries > SNAP_MAX_ENTRIES || (o->bytes += len) > SNAP_MAX_TOTAL_BYTES)
-		return pp_error("%s: more than %u entries or %llu MiB: refusing to write a snapshot that large",
+		return pp_fail("%s: more than %u entries or %llu MiB: refusing to write a snapshot that large",
 				o->path, SNAP_MAX_ENTRIES, SNAP_MAX_TOTAL_BYTES >> 20);
 	if (!o->tarball) {
 		if (tree_put(&o->tree, comps, kind, data, len) < 0)
-			rc = pp_error("%s/%s: %s", o->path, norm, strerror(errno));
+			rc = pp_fail("%s/%s: %s", o->path, norm, strerror(errno));
 		return rc;
 	}
 	struct archive_entry *e = archive_entry_new();
@@ -546,7 +593,7 @@ static int write_entry(struct snap_out *o, const struct pp_strv *comps, const ch
 	}
 	if (archive_write_header(o->ar, e) != ARCHIVE_OK ||
 	    (kind == TREE_FILE && len && archive_write_data(o->ar, data, len) != (la_ssize_t)len))
-		rc = pp_error("%s: %s", o->path, archive_error_string(o->ar));
+		rc = pp_fail("%s: %s", o->path, archive_error_string(o->ar));
 	archive_entry_free(e);
 	return rc;
 }
@@ -562,11 +609,11 @@ static int out_entry(struct snap_out *o, const char *rel, enum tree_kind kind, c
 	/* Our own names: a refusal here is a bug in the recorder, not bad input. */
 	if (why || comps.n == 0) {
 		strv_free(&comps);
-		return pp_error("%s: entry '%s': %s (bug)", o->path, rel, why ? why : "empty name");
+		return pp_fail("%s: entry '%s': %s (bug)", o->path, rel, why ? why : "empty name");
 	}
 	if (kind == TREE_LINK && !snap_link_stays_inside(rel, data)) {
 		strv_free(&comps);
-		return pp_error("%s: entry '%s': link to '%s' leaves the tree (bug)", o->path, rel,
+		return pp_fail("%s: entry '%s': link to '%s' leaves the tree (bug)", o->path, rel,
 				(const char *)data);
 	}
 	norm = strv_join(&comps, "/");
@@ -646,20 +693,20 @@ int snap_out_commit(struct snap_out *o)
 
 	if (o->tarball) {
 		if (archive_write_close(o->ar) != ARCHIVE_OK)
-			rc = pp_error("%s: %s", o->path, archive_error_string(o->ar));
+			rc = pp_fail("%s: %s", o->path, archive_error_string(o->ar));
 		archive_write_free(o->ar);
 		o->ar = NULL;
 		if (!rc && fsync(o->topfd) < 0)
-			rc = pp_error("%s: %s", o->path, strerror(errno));
+			rc = pp_fail("%s: %s", o->path, strerror(errno));
 	} else {
 		/* mkdtemp made it 0700; a snapshot is meant to be read by others. */
 		mode_t um = umask(0);
 		umask(um);
 		if (chmod(o->tmp, 0777 & ~um) < 0)
-			rc = pp_error("%s: %s", o->tmp, strerror(errno));
+			rc = pp_fail("%s: %s", o->tmp, strerror(errno));
 	}
 	if (!rc && rename(o->tmp, o->path) < 0)
-		rc = pp_error("%s: %s", o->path, strerror(errno));
+		rc = pp_fail("%s: %s", o->path, strerror(errno));
 	if (rc) {
 		snap_out_abort(o);
 		return rc;
@@ -693,7 +740,7 @@ static int refuse(const char *file, const char *entry, const char *fmt, const ch
 {
 	char *shown = shown_name(entry), *why = xasprintf(fmt, arg ? arg : "");
 
-	pp_error("%s: entry '%s': %s, refused", file, shown, why);
+	pp_fail("%s: entry '%s': %s, refused", file, shown, why);
 	free(shown);
 	free(why);
 	return PP_EXIT_ERROR;
@@ -723,7 +770,7 @@ static int corrupt(const char *file, struct archive *a)
 {
 	const char *msg = archive_error_string(a);
 
-	return pp_error("%s: corrupt or truncated tarball (%s)", file, msg ? msg : "unreadable");
+	return pp_fail("%s: corrupt or truncated tarball (%s)", file, msg ? msg : "unreadable");
 }
 
 /* Read one regular file's data, bounded by the per-entry and total limits. */
@@ -827,7 +874,7 @@ static int unpack_entries(const char *file, struct archive *a, struct tree *t, s
 			else if (errno == ENOTDIR || errno == ELOOP)
 				rc = refuse(file, name, "%s", "lies below a symlink or a file");
 			else
-				rc = pp_error("%s: unpacking '%s': %s", file, norm, strerror(errno));
+				rc = pp_fail("%s: unpacking '%s': %s", file, norm, strerror(errno));
 		}
 		free(data);
 		free(norm);
@@ -847,8 +894,9 @@ static int check_links(const char *file, const struct pp_strv *links, const char
 	struct pp_root r;
 	int rc = 0;
 
-	if (root_open(&r, unpack_dir))
-		return PP_EXIT_ERROR;
+	rc = root_open(&r, unpack_dir);
+	if (rc < 0)
+		return pp_fail("%s: %s", unpack_dir, strerror(-rc));
 	for (size_t i = 0; i < links->n && !rc; i++) {
 		char *canon = root_resolve(&r, links->v[i]);
 
@@ -880,7 +928,7 @@ static int check_links(const char *file, const struct pp_strv *links, const char
 		}
 		strv_free(&names);
 		if (!*top)
-			rc = pp_error("%s: no sys/bus/pci/devices inside: not a pcipass snapshot", file);
+			rc = pp_fail("%s: no sys/bus/pci/devices inside: not a pcipass snapshot", file);
 	}
 	root_close(&r);
 	return rc;
@@ -899,22 +947,23 @@ int sysroot_unpack(const char *sysroot, const char **dir)
 		return 0;	/* a directory, or an error root_open() will name */
 	if (unpacked_from) {
 		if (strcmp(unpacked_from, sysroot) != 0)
-			return pp_error("%s: a second tarball in one run (bug)", sysroot);
+			return pp_fail("%s: a second tarball in one run (bug)", sysroot);
 		*dir = unpack_result;
 		return 0;
 	}
 	if (!tmpdir || !*tmpdir)
 		tmpdir = "/tmp";
-	if ((size_t)snprintf(unpack_dir, sizeof(unpack_dir), "%s/pcipass-sysroot.XXXXXX", tmpdir) >=
-	    sizeof(unpack_dir))
-		return pp_error("TMPDIR: path too long");
+	if ((size_t)snprintf(unpack_dir, sizeof(unpack_dir), "%s/" UNPACK_PREFIX "%ld.XXXXXX", tmpdir,
+			     (long)getpid()) >= sizeof(unpack_dir))
+		return pp_fail("TMPDIR: path too long");
+	sweep_stale(tmpdir);
 	unpack_register_cleanup();
 	if (!mkdtemp(unpack_dir))
-		return pp_error("%s: cannot create a directory to unpack into: %s", unpack_dir, strerror(errno));
+		return pp_fail("%s: cannot create a directory to unpack into: %s", unpack_dir, strerror(errno));
 	unpack_live = 1;
 	topfd = open(unpack_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (topfd < 0) {
-		rc = pp_error("%s: %s", unpack_dir, strerror(errno));
+		rc = pp_fail("%s: %s", unpack_dir, strerror(errno));
 		unpack_cleanup();
 		return rc;
 	}
@@ -925,7 +974,7 @@ int sysroot_unpack(const char *sysroot, const char **dir)
 	archive_read_support_format_tar(a);
 	if (archive_read_open_filename(a, sysroot, 64 * 1024) != ARCHIVE_OK) {
 		const char *msg = archive_error_string(a);
-		rc = pp_error("%s: not a snapshot tarball (%s)", sysroot, msg ? msg : "unreadable");
+		rc = pp_fail("%s: not a snapshot tarball (%s)", sysroot, msg ? msg : "unreadable");
 	} else {
 		struct tree t;
 

@@ -27,7 +27,7 @@ bool snap_path_is_tarball(const char *path);
  * PATH is replaced if it exists.  Entries are relative paths without "."
  * or ".." components; parents are created implicitly; writing the same
  * path twice keeps the first and returns 0.  Every function returns 0 or
- * PP_EXIT_ERROR after printing the error.
+ * PP_EXIT_ERROR, printing nothing: the message waits for pp_report (util.h).
  */
 struct snap_out;
 
@@ -55,8 +55,8 @@ bool snap_link_stays_inside(const char *rel, const char *target);
  * and set *dir to it; for anything else *dir = sysroot.  Refuses corrupt
  * or truncated archives, absolute paths, ".." components, hard links,
  * devices, FIFOs, sockets, links leaving the tree, oversized entries:
- * returns PP_EXIT_ERROR after "pcipass: FILE: why", with nothing left on
- * disk.  The directory is removed at exit (and on SIGINT, SIGTERM, SIGHUP,
+ * returns PP_EXIT_ERROR with "FILE: why" left for pp_report (util.h),
+ * with nothing left on disk.  The directory is removed at exit (and on SIGINT, SIGTERM, SIGHUP,
  * SIGPIPE).
  */
 int sysroot_unpack(const char *sysroot, const char **dir);

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,14 +183,21 @@ static int parse_opts(struct pp_ctx *ctx, const struct pp_command *c, int argc, 
 int ctx_open_root(struct pp_ctx *ctx)
 {
 	const char *dir = ctx->sysroot ? ctx->sysroot : "/";
+	int rc;
 
 	if (ctx->sysroot && !*ctx->sysroot)
 		return pp_usage_error("--sysroot: an empty path names no directory");
 	/* A snapshot tarball is unpacked, every entry checked, into a private directory first. */
 	if (ctx->sysroot && sysroot_unpack(ctx->sysroot, &dir))
-		return PP_EXIT_ERROR;
-	if (root_open(&ctx->root, dir))
-		return PP_EXIT_ERROR;
+		return pp_report();
+	rc = root_open(&ctx->root, dir);
+	if (rc < 0) {
+		char *shown = pp_escape(dir, 0);
+
+		rc = pp_error("%s: %s", shown, strerror(-rc));
+		free(shown);
+		return rc;
+	}
 	ctx->root.display = ctx->sysroot;
 	return 0;
 }

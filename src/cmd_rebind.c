@@ -44,10 +44,10 @@ static int plan_one(struct pp_session *s, struct plan *p, bool *skip)
 
 	*skip = false;
 	if (had < 0)
-		return PP_EXIT_ERROR;
+		return pp_report();
 	p->has_record = had == 1;
 	if (f->driver && !valid_driver_name(f->driver))
-		return pp_error("%s: its driver link names '%s', not a driver", f->bdf, f->driver);
+		return pp_driver_link_refusal(f->bdf, f->driver);
 
 	if (!p->has_record) {
 		if (!worth_reprobing(f)) {
@@ -102,7 +102,7 @@ static int run_one(struct pp_session *s, struct plan *p)
 		return PP_EXIT_ERROR;
 	}
 	if (p->has_record && state_drop(&s->state, p->f->bdf) < 0)
-		return PP_EXIT_ERROR;
+		return pp_report();
 	after = s->dry_run ? xstrdup(p->back.to) : live_driver(s, p->f);
 	if (s->dry_run)
 		printf("%s: %s -> %s (dry run: nothing written)\n", p->f->bdf, driver_label(p->f->driver),

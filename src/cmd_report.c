@@ -149,6 +149,8 @@ static int run_report(struct pp_ctx *ctx, int argc, char **argv)
 		else
 			rc = snap_out_commit(out);
 	}
+	if (rc)
+		pp_report();	/* archive.c's message, if it failed there */
 	if (!rc) {
 		printf("%s: report.txt, report.json and the snapshot (%zu functions)\n", path, m->n_functions);
 		if (fflush(stdout) == EOF)

@@ -51,6 +51,8 @@ static int run_snapshot(struct pp_ctx *ctx, int argc, char **argv)
 		else
 			rc = snap_out_commit(out);
 	}
+	if (rc)
+		pp_report();	/* archive.c's message, if it failed there */
 	if (!rc) {
 		printf("%s: %zu attributes, %zu kept empty, %zu links", path, res.files, res.empty, res.links);
 		if (res.unreadable)

@@ -62,7 +62,8 @@ static void roll_back(struct pp_session *s, struct plan *plans, size_t upto)
 		if (move_function(s, p->f, &back, &why) == 0) {
 			/* Back where it started: nothing left for rebind to do. */
 			pp_warn("%s: rolled back: on %s again", p->f->bdf, driver_label(p->rec.driver));
-			state_drop(&s->state, p->f->bdf);
+			if (state_drop(&s->state, p->f->bdf) < 0)
+				pp_report();
 		} else {
 			char *where = root_path(s->m->root, STATE_DIR);
 			pp_warn("%s: rollback failed: %s; %s/%s keeps what 'pcipass rebind %s' needs", p->f->bdf, why,
@@ -135,14 +136,14 @@ static int run_unbind(struct pp_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 		if (f->driver && !valid_driver_name(f->driver)) {
-			rc = pp_error("%s: its driver link names '%s', not a driver", f->bdf, f->driver);
+			rc = pp_driver_link_refusal(f->bdf, f->driver);
 			goto out;
 		}
 		p = &plans[n_plans++];
 		p->f = f;
 		had = state_load(&s.state, f->bdf, &p->rec);
 		if (had < 0) {
-			rc = PP_EXIT_ERROR;
+			rc = pp_report();
 			goto out;
 		}
 		/* A record from an earlier run knows the real original driver;
@@ -180,6 +181,7 @@ static int run_unbind(struct pp_ctx *ctx, int argc, char **argv)
 	/* Remember before touching: a run killed from here on leaves records rebind can use. */
 	for (saved = 0; saved < n_plans; saved++)
 		if (state_save(&s.state, &plans[saved].rec) < 0) {
+			pp_report();
 			for (size_t k = 0; k < saved; k++)
 				if (!plans[k].had_record)
 					state_drop(&s.state, plans[k].f->bdf);

@@ -244,9 +244,13 @@ void attach_slots(struct pp_model *m)
 		if (root_read_attr(m->root, path, buf, sizeof(buf)) <= 0 ||
 		    sscanf(buf, "%x:%x:%x", &dom, &bus, &dev) != 3)
 			continue;
-		for (size_t j = 0; j < m->n_functions; j++) {
-			struct pp_function *f = &m->functions[j];
-			if (f->addr.domain == dom && f->addr.bus == bus && f->addr.dev == dev && !f->slot_name)
+		/* The functions of one device are at most 8: found by address,
+		 * not by a scan of every function per slot. */
+		for (unsigned int fn = 0; fn < 8; fn++) {
+			struct pp_bdf b = { .domain = dom, .bus = bus, .dev = dev, .fn = fn };
+			struct pp_function *f = model_find(m, &b);
+
+			if (f && !f->slot_name)
 				f->slot_name = xstrdup(slots.v[i]);
 		}
 	}
@@ -271,34 +275,61 @@ static int collect_functions(struct pp_model *m)
 		struct pp_function *f = &m->functions[m->n_functions];
 		char *link = xasprintf("sys/bus/pci/devices/%s", names.v[i]), *canon;
 
+		/* Names from the tree reach the terminal in warnings: escaped. */
+		char *shown = pp_escape(names.v[i], 64);
+
 		if (!bdf_parse_sysfs(names.v[i], &f->addr)) {
-			strv_pushf(&m->problems, "sys/bus/pci/devices/%s: not a PCI address, skipped", names.v[i]);
+			strv_pushf(&m->problems, "sys/bus/pci/devices/%s: not a PCI address, skipped", shown);
+			free(shown);
 			free(link);
 			continue;
 		}
-		canon = root_resolve(m->root, link);
+		/* One spelling per function, the kernel's ("%04x:%02x:%02x.%x"):
+		 * every later path is built from f->bdf, so a second spelling
+		 * ("00000:01:00.0") would let the model judge one directory
+		 * while the writes go to another. */
+		bdf_format(&f->addr, f->bdf);
+		if (strcmp(names.v[i], f->bdf) != 0) {
+			strv_pushf(&m->problems, "sys/bus/pci/devices/%s: not the kernel's spelling of %s, skipped",
+				   shown, f->bdf);
+			free(shown);
+			free(link);
+			continue;
+		}
+		/* one resolution: where it points, and that it is a directory */
+		canon = root_resolve_dir(m->root, link);
 		free(link);
-		if (!canon || strncmp(canon, "sys/devices/", 12) != 0 || !root_is_dir(m->root, canon)) {
-			strv_pushf(&m->problems, "sys/bus/pci/devices/%s: %s, skipped", names.v[i],
-				!canon ? (errno == EXDEV ? "link leaves the root" : strerror(errno))
-				       : "does not point into sys/devices");
+		/* The directory itself may be named otherwise (hostile.bats,
+		 * dir-not-bdf): every path is built from this link's name, so the
+		 * model reads and the writes go through the same link. */
+		if (!canon || strncmp(canon, "sys/devices/", 12) != 0) {
+			strv_pushf(&m->problems, "sys/bus/pci/devices/%s: %s, skipped", shown,
+				!canon ? (errno == EXDEV ? "link leaves the root"
+					  : errno == ENOTDIR ? "does not point into sys/devices" : strerror(errno))
+				: "does not point into sys/devices");
+			free(shown);
 			free(canon);
 			continue;
 		}
+		free(shown);
 		f->sysfs_dir = canon;
-		bdf_format(&f->addr, f->bdf);
 		m->n_functions++;
 	}
 	strv_free(&names);
 	qsort(m->functions, m->n_functions, sizeof(*m->functions), cmp_function);
-	/* Two names for one address ("0000:00:01.0" and "00000:00:01.0"): keep one. */
+	/* With one spelling per address a duplicate cannot remain; if one did,
+	 * neither entry could be trusted to be the one written to: drop both. */
 	for (size_t i = 1; i < m->n_functions; i++)
 		if (bdf_compare(&m->functions[i - 1].addr, &m->functions[i].addr) == 0) {
-			strv_pushf(&m->problems, "%s: listed twice, second entry skipped", m->functions[i].bdf);
-			free(m->functions[i].sysfs_dir);
-			memmove(&m->functions[i], &m->functions[i + 1],
-				(m->n_functions - i - 1) * sizeof(*m->functions));
-			m->n_functions--;
+			size_t j = i + 1;
+
+			while (j < m->n_functions && bdf_compare(&m->functions[i - 1].addr, &m->functions[j].addr) == 0)
+				j++;
+			strv_pushf(&m->problems, "%s: listed twice, skipped", m->functions[i].bdf);
+			for (size_t k = i - 1; k < j; k++)
+				free(m->functions[k].sysfs_dir);
+			memmove(&m->functions[i - 1], &m->functions[j], (m->n_functions - j) * sizeof(*m->functions));
+			m->n_functions -= j - (i - 1);
 			i--;
 		}
 	return 0;

@@ -5,7 +5,8 @@
  * verify and can be undone.  Every sysfs write goes through
  * root_write_attr, so --dry-run and -v print exactly what is written.
  *
- * Test hooks (for the real-kernel tests, harmless otherwise): with
+ * Test hooks, compiled in only with ./configure --enable-test-hooks (the
+ * VM harness and the bats tests that kill a run need such a build): with
  * PCIPASS_TEST_KILL_AFTER=<step> pcipass raises SIGKILL right after that
  * step, with PCIPASS_TEST_PAUSE_AFTER=<step> it sleeps 3 s there (holding
  * the lock).  Steps: state (records saved), override, unbind, probe, bind,
@@ -84,6 +85,8 @@ void test_hook(const struct pp_session *s, const char *step);
 
 /* Two driver names (or overrides) are the same; NULL and "" both mean none. */
 bool same_driver(const char *a, const char *b);
+/* "pcipass: BDF: its driver link names 'X', not a driver" (X escaped); PP_EXIT_ERROR. */
+int pp_driver_link_refusal(const char *bdf, const char *driver);
 /* "e1000e", or "(none)" */
 const char *driver_label(const char *driver);
 

@@ -7,6 +7,70 @@
 
 #include "render-json.h"
 
+/*
+ * Every string and key in the JSON is valid UTF-8, whatever sysfs or a
+ * snapshot holds: an invalid byte becomes U+FFFD.  The two macros below
+ * route every json_object_new_string and json_object_object_add in this
+ * file through the check, so a new field cannot forget it.
+ */
+static char *utf8_fixed(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), i = 0;
+	struct sbuf b = { 0 };
+
+	while (i < len) {
+		size_t n = utf8_valid_len(p + i, len - i);
+
+		if (n)
+			sb_add(&b, "%.*s", (int)n, s + i);
+		else
+			sb_add(&b, "\xef\xbf\xbd");
+		i += n ? n : 1;
+	}
+	return sb_take(&b);
+}
+
+static bool utf8_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), n;
+
+	for (size_t i = 0; i < len; i += n)
+		if (!(n = utf8_valid_len(p + i, len - i)))
+			return false;
+	return true;
+}
+
+static json_object *json_string_utf8(const char *s)
+{
+	json_object *o;
+	char *fixed;
+
+	if (utf8_ok(s))
+		return json_object_new_string(s);
+	fixed = utf8_fixed(s);
+	o = json_object_new_string(fixed);
+	free(fixed);
+	return o;
+}
+
+static int json_add_utf8(json_object *o, const char *key, json_object *v)
+{
+	char *fixed;
+	int rc;
+
+	if (utf8_ok(key))
+		return json_object_object_add(o, key, v);
+	fixed = utf8_fixed(key);
+	rc = json_object_object_add(o, fixed, v);	/* json-c copies the key */
+	free(fixed);
+	return rc;
+}
+
+#define json_object_new_string(s) json_string_utf8(s)
+#define json_object_object_add(o, k, v) json_add_utf8((o), (k), (v))
+
 json_object *json_string_or_null(const char *s)
 {
 	return s ? json_object_new_string(s) : NULL;

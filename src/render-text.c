@@ -47,8 +47,10 @@ char *text_reset_methods(const struct pp_function *f)
  * indenting continuation lines.  A word longer than a whole line (a sysfs
  * path in the evidence) is cut after a '/' where possible.
  */
-static void print_wrapped(FILE *out, size_t col, size_t indent, const char *text)
+static void print_wrapped(FILE *out, size_t col, size_t indent, const char *raw)
 {
+	/* Messages, hints, evidence and names carry strings from sysfs: escaped (HACKING). */
+	char *text = pp_escape(raw, 0);
 	bool line_start = true;
 	size_t room = WIDTH > indent ? WIDTH - indent : 1;
 
@@ -89,6 +91,7 @@ static void print_wrapped(FILE *out, size_t col, size_t indent, const char *text
 		line_start = false;
 	}
 	putc('\n', out);
+	free(text);
 }
 
 void render_finding(FILE *out, const struct pp_finding *x)
@@ -129,7 +132,10 @@ int render_explain(FILE *out, const struct pp_verdict *v)
 	if (v->n_host) {
 		const char *kernel = v->m->host.kernel_release;
 
-		fprintf(out, "host%s%s\n", kernel ? ": kernel " : "", kernel ? kernel : "");
+		char *k = pp_escape(kernel, 64);
+
+		fprintf(out, "host%s%s\n", kernel ? ": kernel " : "", kernel ? k : "");
+		free(k);
 		for (size_t h = 0; h < v->n_host; h++)
 			render_finding(out, v->host[h]);
 		putc('\n', out);
@@ -201,8 +207,14 @@ void render_host_summary(FILE *out, const struct pp_model *m, const char *source
 	fprintf(out, "source: %s%s\n", source, m->root->live ? " (this host)" : "");
 	fprintf(out, "read as root: %s\n", h->read_as_root);
 	fprintf(out, "\n== host\n\n");
-	fprintf(out, "kernel: %s\n", h->kernel_release ? h->kernel_release : "unknown");
-	fprintf(out, "command line: %s\n", h->cmdline ? h->cmdline : "unknown");
+	{
+		char *k = pp_escape(h->kernel_release ? h->kernel_release : "unknown", 0);
+		char *c = pp_escape(h->cmdline ? h->cmdline : "unknown", 0);
+
+		fprintf(out, "kernel: %s\ncommand line: %s\n", k, c);
+		free(k);
+		free(c);
+	}
 	if (h->iommu_enabled)
 		fprintf(out, "IOMMU: enabled (%s), %zu groups\n", vendors[h->iommu_vendor], m->n_groups);
 	else
@@ -237,15 +249,17 @@ void render_refusal(FILE *out, const struct pp_function *f, const struct pp_find
 		    const char *override)
 {
 	/* The finding is a sentence; the parenthesis ends it here. */
-	int len = (int)strlen(x->message);
+	char *msg = pp_escape(x->message, 0);
+	int len = (int)strlen(msg);
 
-	if (len && x->message[len - 1] == '.')
+	if (len && msg[len - 1] == '.')
 		len--;
 	if (forced)
-		fprintf(out, "%s: %s: warning: %.*s (going ahead: %s)\n", pp_progname, f->bdf, len, x->message, override);
+		fprintf(out, "%s: %s: warning: %.*s (going ahead: %s)\n", pp_progname, f->bdf, len, msg, override);
 	else
-		fprintf(out, "%s: %s: refused: %.*s (use %s to override)\n", pp_progname, f->bdf, len, x->message,
+		fprintf(out, "%s: %s: refused: %.*s (use %s to override)\n", pp_progname, f->bdf, len, msg,
 			override);
+	free(msg);
 }
 
 void print_bystander_refusal(FILE *out, const char *bdf, const char *method, const struct pp_strv *named)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "record.h"
@@ -25,15 +26,31 @@
 
 #define STATE_FILE_MAX 4096
 
+/* ENOTREG: our own errno-like value for "a FIFO, device or socket here". */
+#define ENOTREG (-1)
+
 static int state_fail(const struct pp_state *st, const char *name, int err)
 {
 	char *rel = name ? xasprintf(STATE_DIR "/%s", name) : xstrdup(STATE_DIR);
 	char *where = root_path(st->root, rel);
 
-	pp_error("%s: %s", where, strerror(err));
+	pp_fail("%s: %s", where, err == ENOTREG ? "not a regular file" : strerror(err));
 	free(where);
 	free(rel);
 	return -1;
+}
+
+/* fd is a regular file; false with errno (ENOTREG for a FIFO, device, ...). */
+static bool is_regular(int fd)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb) < 0)
+		return false;
+	if (S_ISREG(sb.st_mode))
+		return true;
+	errno = S_ISDIR(sb.st_mode) ? EISDIR : ENOTREG;
+	return false;
 }
 
 /* Open (or create) one directory level, refusing a symlink in its place. */
@@ -53,6 +70,31 @@ static int open_dir_at(int parent, const char *name, bool create, int *err)
 	return fd;
 }
 
+/* The pid the lock file names (written by its holder), or 0. */
+static long lock_holder(int lockfd)
+{
+	char buf[32];
+	ssize_t n = pread(lockfd, buf, sizeof(buf) - 1, 0);
+	char *end;
+	long pid;
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	pid = strtol(buf, &end, 10);
+	return end != buf && pid > 0 ? pid : 0;
+}
+
+/* Holding the lock: say so in it, for the next run's message. */
+static void lock_claim(int lockfd)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+
+	if (ftruncate(lockfd, 0) == 0 && pwrite(lockfd, buf, (size_t)n, 0) < 0)
+		return;	/* only a courtesy to the next run's message */
+}
+
 int state_open(struct pp_state *st, const struct pp_root *r, bool dry_run)
 {
 	int runfd, err = 0;
@@ -60,13 +102,14 @@ int state_open(struct pp_state *st, const struct pp_root *r, bool dry_run)
 	st->root = r;
 	st->dirfd = st->lockfd = -1;
 	st->dry_run = dry_run;
+	st->holder = 0;
 
 	runfd = open_dir_at(r->fd, "run", !dry_run, &err);
 	if (runfd < 0) {
 		if (dry_run && err == ENOENT)
 			return 0;
 		char *where = root_path(r, "run");
-		pp_error("%s: %s (pcipass keeps its records in %s/pcipass)", where, strerror(err), where);
+		pp_fail("%s: %s (pcipass keeps its records in %s/pcipass)", where, strerror(err), where);
 		free(where);
 		return PP_EXIT_ERROR;
 	}
@@ -81,8 +124,9 @@ int state_open(struct pp_state *st, const struct pp_root *r, bool dry_run)
 	if (dry_run)
 		return 0;
 
-	st->lockfd = openat(st->dirfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (st->lockfd < 0) {
+	/* O_NONBLOCK and the type check: a FIFO in its place never hangs us. */
+	st->lockfd = openat(st->dirfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
+	if (st->lockfd < 0 || !is_regular(st->lockfd)) {
 		state_fail(st, "lock", errno);
 		state_close(st);
 		return PP_EXIT_ERROR;
@@ -93,16 +137,43 @@ int state_open(struct pp_state *st, const struct pp_root *r, bool dry_run)
 			state_close(st);
 			return PP_EXIT_ERROR;
 		}
-		pp_warn("waiting for another pcipass run to finish");
-		while (flock(st->lockfd, LOCK_EX) < 0) {
-			if (errno != EINTR) {
-				state_fail(st, "lock", errno);
-				state_close(st);
-				return PP_EXIT_ERROR;
-			}
-		}
+		st->holder = lock_holder(st->lockfd);
+		return -EWOULDBLOCK;
 	}
+	lock_claim(st->lockfd);
 	return 0;
+}
+
+int state_wait_lock(struct pp_state *st, unsigned int timeout_ms)
+{
+	const struct timespec tick = { .tv_nsec = 100 * 1000000L };
+
+	for (unsigned int waited = 0;; waited += 100) {
+		if (flock(st->lockfd, LOCK_EX | LOCK_NB) == 0) {
+			lock_claim(st->lockfd);
+			return 0;
+		}
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			state_fail(st, "lock", errno);
+			state_close(st);
+			return PP_EXIT_ERROR;
+		}
+		st->holder = lock_holder(st->lockfd);
+		if (waited >= timeout_ms)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	{
+		char *where = root_path(st->root, STATE_DIR "/lock");
+
+		if (st->holder)
+			pp_fail("%s: still held by pid %ld after %u s: giving up", where, st->holder, timeout_ms / 1000);
+		else
+			pp_fail("%s: still held by another run after %u s: giving up", where, timeout_ms / 1000);
+		free(where);
+	}
+	state_close(st);
+	return PP_EXIT_ERROR;
 }
 
 void state_close(struct pp_state *st)
@@ -164,11 +235,17 @@ int state_load(const struct pp_state *st, const char *bdf, struct pp_moved *out)
 	memset(out, 0, sizeof(*out));
 	if (st->dirfd < 0)
 		return 0;
-	fd = openat(st->dirfd, bdf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK and the type check: a FIFO or device here never hangs us. */
+	fd = openat(st->dirfd, bdf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
 		return state_fail(st, bdf, errno);
+	}
+	if (!is_regular(fd)) {
+		int e = errno;
+		close(fd);
+		return state_fail(st, bdf, e);
 	}
 	while (got < STATE_FILE_MAX && (n = read(fd, buf + got, STATE_FILE_MAX - got)) != 0) {
 		if (n < 0) {
@@ -185,7 +262,7 @@ int state_load(const struct pp_state *st, const char *bdf, struct pp_moved *out)
 	bad = !moved_parse(buf, bdf, out);
 	if (bad) {
 		char *where = root_path(st->root, STATE_DIR);
-		pp_error("%s/%s: holds a value that is not a driver name; fix or remove the file", where, bdf);
+		pp_fail("%s/%s: holds a value that is not a driver name; fix or remove the file", where, bdf);
 		free(where);
 		moved_free(out);
 		return -1;
@@ -225,8 +302,19 @@ int state_save(const struct pp_state *st, const struct pp_moved *mv)
 	int fd, err;
 
 	/* Validated on the way in as on the way out: a record holds driver names only. */
-	if (!moved_valid(mv))
-		return state_fail(st, mv->bdf, EINVAL);
+	if (!moved_valid(mv)) {
+		const char *what = "target", *bad = mv->target;
+		char *shown;
+
+		if (mv->driver && *mv->driver && !valid_driver_name(mv->driver))
+			what = "driver", bad = mv->driver;
+		else if (mv->override && *mv->override && !valid_driver_name(mv->override))
+			what = "driver_override", bad = mv->override;
+		shown = pp_escape(bad, 64);
+		pp_fail("%s: its %s '%s' is not a driver name: refusing to record it", mv->bdf, what, shown);
+		free(shown);
+		return -1;
+	}
 	record_set(&rec, "driver", mv->driver);
 	record_set(&rec, "override", mv->override);
 	record_set(&rec, "target", mv->target);

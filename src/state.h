@@ -34,21 +34,32 @@ struct pp_state {
 	int dirfd;		/* run/pcipass; -1 when it does not exist (dry run) */
 	int lockfd;		/* -1 in a dry run: a dry run writes nothing, not even a lock */
 	bool dry_run;
+	long holder;		/* after -EWOULDBLOCK: the pid holding the lock, 0 unknown */
 };
 
 /*
+ * Nothing here prints: a failure returns PP_EXIT_ERROR or -1 with the
+ * message ("<path>: <why>") left for pp_report (util.h).
+ *
  * Open (creating it unless dry_run) the state directory below the root and
- * take the lock, waiting for another run to finish.  Returns 0, or
- * PP_EXIT_ERROR after saying why (read-only, not a directory, ...).
+ * try the lock.  0 when held (the lock file then holds our pid),
+ * -EWOULDBLOCK when another run holds it (st->holder: its pid, 0 when
+ * unknown; wait with state_wait_lock), PP_EXIT_ERROR on failure
+ * (read-only, not a directory, a lock that is not a regular file, ...).
  */
 int state_open(struct pp_state *st, const struct pp_root *r, bool dry_run);
+/* Wait up to timeout_ms for the lock; 0, or PP_EXIT_ERROR ("still held by
+ * pid N after S s: giving up") with the state closed. */
+int state_wait_lock(struct pp_state *st, unsigned int timeout_ms);
 void state_close(struct pp_state *st);
 
-/* 1 and *out filled when bdf has a record, 0 when not, -1 after an error message. */
+/* 1 and *out filled when bdf has a record, 0 when not, -1 (message pending).
+ * A record that is not a regular file (a FIFO, say) is an error, not a wait. */
 int state_load(const struct pp_state *st, const char *bdf, struct pp_moved *out);
-/* Write the record atomically.  0, or -1 after an error message; the old record survives a failure. */
+/* Write the record atomically.  0, or -1 (message pending); the old record
+ * survives a failure.  A record that is not moved_valid is refused (EINVAL). */
 int state_save(const struct pp_state *st, const struct pp_moved *mv);
-/* Remove the record (absent is fine).  0, or -1 after an error message. */
+/* Remove the record (absent is fine).  0, or -1 (message pending). */
 int state_drop(const struct pp_state *st, const char *bdf);
 /* The BDFs that have a record, sorted; names that are not BDFs are skipped. */
 void state_list(const struct pp_state *st, struct pp_strv *bdfs);

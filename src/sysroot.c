@@ -1,114 +1,108 @@
 /*
  * Rooted filesystem access.  pcipass reads either the running host or a
  * snapshot of someone else's; in both cases nothing outside the root may
- * be read, and a snapshot is untrusted input.  So symlinks are resolved
- * here by hand, component by component, and a link that climbs above the
- * root (or, in a snapshot, is absolute) is refused rather than followed.
+ * be read or written, and a snapshot is untrusted input that may change
+ * while we look at it (HACKING, Layers).
+ *
+ * Every access is one resolution from the root's directory descriptor to
+ * a descriptor of the object itself; the object is then used through that
+ * descriptor and never looked up again by name:
+ *
+ *  - with openat2(2) (Linux 5.6+) the kernel resolves the whole path in
+ *    one call, RESOLVE_BENEATH for a snapshot (a link climbing above the
+ *    root or an absolute link fails with EXDEV) and RESOLVE_IN_ROOT for
+ *    the live host ("/" is the root, absolute links are its own), both
+ *    with RESOLVE_NO_MAGICLINKS;
+ *  - elsewhere (ENOSYS) the same rules by hand: one openat(O_PATH |
+ *    O_NOFOLLOW) per component from the root's descriptor, symlinks read
+ *    with readlinkat() on the descriptor of their directory and spliced in.
+ *
+ * A swapped directory or link can therefore only ever lead to something
+ * below the root.  Files are opened O_NONBLOCK and fstat()ed: anything but
+ * a regular file (a FIFO, a device node, a directory) is refused before a
+ * byte is read or written.  Nothing here prints.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <dirent.h>
+
+#if defined(__has_include)
+#if __has_include(<linux/openat2.h>)
+#include <linux/openat2.h>
+#endif
+#endif
 
 #include "sysroot.h"
 
 #define MAX_LINK_HOPS 40
 
-/*
- * Directories already checked to be real directories (not links) under the
- * root.  A run resolves tens of thousands of paths that share their
- * leading components; each component is stat'ed once, not once per path.
- */
-struct dircache {
-	char **slot;
-	size_t cap, used;
+#ifndef RESOLVE_NO_MAGICLINKS
+/* Older headers: the ABI is fixed (include/uapi/linux/openat2.h). */
+struct open_how {
+	unsigned long long flags, mode, resolve;
 };
+#define RESOLVE_NO_XDEV 0x01
+#define RESOLVE_NO_MAGICLINKS 0x02
+#define RESOLVE_NO_SYMLINKS 0x04
+#define RESOLVE_BENEATH 0x08
+#define RESOLVE_IN_ROOT 0x10
+#endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
 
-static size_t hash_path(const char *s)
+/* -1 unknown, 0 the kernel has no openat2, 1 it has. */
+static int openat2_state = -1;
+
+bool root_openat2_available(void)
 {
-	size_t h = 1469598103934665603ull;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
-}
-
-static bool dircache_has(const struct dircache *c, const char *path)
-{
-	if (!c || !c->cap)
-		return false;
-	for (size_t i = hash_path(path) & (c->cap - 1);; i = (i + 1) & (c->cap - 1)) {
-		if (!c->slot[i])
+	if (openat2_state < 0) {
+#ifdef ENABLE_TEST_HOOKS
+		const char *force = getenv("PCIPASS_TEST_NO_OPENAT2");
+		if (force && *force == '1') {
+			openat2_state = 0;
 			return false;
-		if (strcmp(c->slot[i], path) == 0)
-			return true;
-	}
-}
-
-static void dircache_add(struct dircache *c, const char *path)
-{
-	if ((c->used + 1) * 2 > c->cap) {
-		struct dircache bigger = { .cap = c->cap ? c->cap * 2 : 1024 };
-
-		bigger.slot = xcalloc(bigger.cap, sizeof(char *));
-		for (size_t i = 0; i < c->cap; i++)
-			if (c->slot[i]) {
-				size_t j = hash_path(c->slot[i]) & (bigger.cap - 1);
-				while (bigger.slot[j])
-					j = (j + 1) & (bigger.cap - 1);
-				bigger.slot[j] = c->slot[i];
-			}
-		bigger.used = c->used;
-		free(c->slot);
-		*c = bigger;
-	}
-	for (size_t i = hash_path(path) & (c->cap - 1);; i = (i + 1) & (c->cap - 1)) {
-		if (!c->slot[i]) {
-			c->slot[i] = xstrdup(path);
-			c->used++;
-			return;
 		}
-		if (strcmp(c->slot[i], path) == 0)
-			return;
-	}
-}
+#endif
+		struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_BENEATH };
+		long fd = syscall(SYS_openat2, AT_FDCWD, ".", &how, sizeof(how));
 
-static void dircache_free(struct dircache *c)
-{
-	if (!c)
-		return;
-	for (size_t i = 0; i < c->cap; i++)
-		free(c->slot[i]);
-	free(c->slot);
-	free(c);
+		if (fd >= 0)
+			close((int)fd);
+		openat2_state = !(fd < 0 && (errno == ENOSYS || errno == EPERM || errno == E2BIG));
+	}
+	return openat2_state == 1;
 }
 
 int root_open(struct pp_root *r, const char *dir)
 {
 	char *abs;
+	int e;
 
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
 	abs = realpath(dir, NULL);
 	if (!abs)
-		return pp_error("%s: %s", dir, strerror(errno));
+		return -errno;
 	r->fd = open(abs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (r->fd < 0) {
-		int e = errno;
+		e = errno;
 		free(abs);
-		return pp_error("%s: %s", dir, strerror(e));
+		return -e;
 	}
 	r->live = strcmp(abs, "/") == 0;
 	if (r->live)
 		abs[0] = '\0';
 	r->dir = abs;
-	r->dircache = xcalloc(1, sizeof(struct dircache));
 	return 0;
 }
 
@@ -117,8 +111,6 @@ void root_close(struct pp_root *r)
 	if (r->fd >= 0)
 		close(r->fd);
 	free(r->dir);
-	dircache_free(r->dircache);
-	r->dircache = NULL;
 	r->dir = NULL;
 	r->fd = -1;
 }
@@ -130,13 +122,18 @@ char *root_path(const struct pp_root *r, const char *rel)
 	return xasprintf("%s/%s", r->dir, rel);
 }
 
-/* A resolved path under construction: components joined by '/'. */
+/* ---- the fallback walk: one component at a time, never a string twice ---- */
+
+/* A resolved path under construction: components joined by '/', and the
+ * descriptor (O_PATH) of each level, the root's at the bottom. */
 struct walk {
 	char *path;
 	size_t len, cap;
+	int *fds;
+	size_t depth, fdcap;
 };
 
-static void walk_push(struct walk *w, const char *comp, size_t n)
+static void walk_push(struct walk *w, const char *comp, size_t n, int fd)
 {
 	if (w->len + n + 2 > w->cap) {
 		w->cap = (w->len + n + 2) * 2;
@@ -147,142 +144,258 @@ static void walk_push(struct walk *w, const char *comp, size_t n)
 	memcpy(w->path + w->len, comp, n);
 	w->len += n;
 	w->path[w->len] = '\0';
+	if (w->depth + 1 >= w->fdcap) {
+		w->fdcap = w->fdcap ? w->fdcap * 2 : 16;
+		w->fds = xrealloc(w->fds, w->fdcap * sizeof(int));
+	}
+	w->fds[++w->depth] = fd;
 }
 
 static bool walk_pop(struct walk *w)
 {
 	char *slash;
 
-	if (w->len == 0)
+	if (w->depth == 0)
 		return false;
+	close(w->fds[w->depth--]);
 	slash = memrchr(w->path, '/', w->len);
 	w->len = slash ? (size_t)(slash - w->path) : 0;
 	w->path[w->len] = '\0';
 	return true;
 }
 
-char *root_resolve(const struct pp_root *r, const char *rel)
+static void walk_to_top(struct walk *w)
+{
+	while (walk_pop(w))
+		;
+}
+
+static void walk_free(struct walk *w)
+{
+	for (; w->depth > 0; w->depth--)
+		close(w->fds[w->depth]);
+	free(w->fds);
+	free(w->path);
+}
+
+/* Read the link at name under dirfd ("" with an O_PATH fd of the link itself). */
+static char *read_link_at(int dirfd, const char *name)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlinkat(dirfd, name, target, sizeof(target) - 1);
+
+	if (n < 0)
+		return NULL;
+	target[n] = '\0';
+	return xstrdup(target);
+}
+
+/*
+ * Resolve rel below the root by hand and open the last component with
+ * flags (O_NOFOLLOW in flags: a link there is opened as itself, O_PATH
+ * only, or refused).  Returns the descriptor, or -errno; *canon (when not
+ * NULL) receives the path of what was opened, relative to the root.
+ */
+static int walk_open(const struct pp_root *r, const char *rel, int flags, char **canon)
 {
 	struct walk w = { 0 };
-	/* The path still to walk; links splice their target in front of it. */
-	char *todo = xstrdup(rel), *p;
-	int hops = 0;
+	char *todo = xstrdup(rel), *p = todo;
+	bool follow_last = !(flags & O_NOFOLLOW);
+	int hops = 0, fd = -1, err = 0;
 
-	walk_push(&w, "", 0);
-	p = todo;
+	w.fds = xmalloc(16 * sizeof(int));
+	w.fdcap = 16;
+	w.fds[0] = r->fd;
+	w.path = xstrdup("");
+	w.cap = 1;
 	for (;;) {
-		char *comp, *end;
+		char *comp, *link;
 		size_t n;
-		struct stat st;
+		bool last;
+		int cfd;
 
 		while (*p == '/')
 			p++;
-		if (!*p)
-			break;
 		comp = p;
-		end = strchr(p, '/');
-		n = end ? (size_t)(end - p) : strlen(p);
-		p = comp + n;
-		if (n == 1 && comp[0] == '.')
-			continue;
-		if (n == 2 && comp[0] == '.' && comp[1] == '.') {
-			if (!walk_pop(&w)) {
-				errno = EXDEV;
-				goto fail;
+		n = strcspn(p, "/");
+		p += n;
+		while (*p == '/')
+			p++;
+		last = !*p;
+		if (n == 0) {
+			/* rel was empty or "/": the root itself */
+			fd = openat(r->fd, ".", (flags & ~O_NOFOLLOW) | O_CLOEXEC);
+			if (fd < 0)
+				err = -errno;
+			break;
+		}
+		if ((n == 1 && comp[0] == '.') || (n == 2 && comp[0] == '.' && comp[1] == '.')) {
+			if (n == 2 && !walk_pop(&w)) {
+				err = -EXDEV;
+				break;
+			}
+			if (last) {
+				fd = openat(w.fds[w.depth], ".", (flags & ~O_NOFOLLOW) | O_CLOEXEC);
+				if (fd < 0)
+					err = -errno;
+				break;
 			}
 			continue;
 		}
-		walk_push(&w, comp, n);
-		if (dircache_has(r->dircache, w.path))
-			continue;
-		if (fstatat(r->fd, w.path, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			goto fail;
-		if (S_ISDIR(st.st_mode))
-			dircache_add(r->dircache, w.path);
-		if (S_ISLNK(st.st_mode)) {
-			char target[PATH_MAX];
-			ssize_t tl;
-			char *rest;
+		{
+			char name[NAME_MAX + 1];
 
-			if (++hops > MAX_LINK_HOPS) {
-				errno = ELOOP;
-				goto fail;
+			if (n > NAME_MAX) {
+				err = -ENAMETOOLONG;
+				break;
 			}
-			tl = readlinkat(r->fd, w.path, target, sizeof(target) - 1);
-			if (tl < 0)
-				goto fail;
-			target[tl] = '\0';
-			walk_pop(&w);
-			if (target[0] == '/') {
-				/* On the live host "/" is the root; in a snapshot an
-				 * absolute link points at the analyst's machine. */
-				if (!r->live) {
-					errno = EXDEV;
-					goto fail;
+			memcpy(name, comp, n);
+			name[n] = '\0';
+			if (last)
+				cfd = openat(w.fds[w.depth], name, flags | O_NOFOLLOW | O_CLOEXEC);
+			else
+				cfd = openat(w.fds[w.depth], name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (cfd >= 0 && last && (flags & O_PATH) && follow_last) {
+				/* O_PATH | O_NOFOLLOW opens a link as itself: is it one? */
+				struct stat st;
+				if (fstat(cfd, &st) == 0 && S_ISLNK(st.st_mode)) {
+					close(cfd);
+					cfd = -1;
+					errno = ELOOP;
 				}
-				w.len = 0;
-				w.path[0] = '\0';
 			}
-			rest = xasprintf("%s/%s", target, p);
+			if (cfd >= 0) {
+				if (last) {
+					/* the name only: the descriptor is the caller's */
+					walk_push(&w, comp, n, -1);
+					w.depth--;
+					fd = cfd;
+					break;
+				}
+				walk_push(&w, comp, n, cfd);
+				continue;
+			}
+			err = -errno;
+			if ((errno != ELOOP && errno != ENOTDIR) || (last && !follow_last))
+				break;
+			/* Not a directory, or a link: only a link is walked on. */
+			link = read_link_at(w.fds[w.depth], name);
+			if (!link)
+				break;	/* a file in the middle: ENOTDIR stands */
+			err = 0;
+		}
+		if (++hops > MAX_LINK_HOPS) {
+			free(link);
+			err = -ELOOP;
+			break;
+		}
+		if (link[0] == '/') {
+			/* On the live host "/" is the root; in a snapshot an
+			 * absolute link points at the analyst's machine. */
+			if (!r->live) {
+				free(link);
+				err = -EXDEV;
+				break;
+			}
+			walk_to_top(&w);
+		}
+		{
+			char *rest = xasprintf("%s/%s", link, p);
+			free(link);
 			free(todo);
 			todo = p = rest;
 		}
 	}
 	free(todo);
-	return w.path;
-fail:
-	free(todo);
-	free(w.path);
-	return NULL;
+	if (fd >= 0 && canon) {
+		*canon = w.path;
+		w.path = NULL;
+	}
+	walk_free(&w);
+	return fd >= 0 ? fd : (err ? err : -ENOENT);
+}
+
+/* ---- one resolution per access ------------------------------------------ */
+
+/* "/proc/self/fd/N" names what fd is: the canonical path, for root_resolve. */
+static char *fd_rel_path(const struct pp_root *r, int fd)
+{
+	char proc[64], abs[PATH_MAX];
+	ssize_t n;
+	size_t dl = strlen(r->dir);
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, abs, sizeof(abs) - 1);
+	if (n < 0)
+		return NULL;
+	abs[n] = '\0';
+	if (r->live)
+		return xstrdup(abs + 1);
+	if (strncmp(abs, r->dir, dl) != 0 || (abs[dl] != '/' && abs[dl] != '\0'))
+		return NULL;	/* the root itself was moved: let the walk say */
+	return xstrdup(abs[dl] ? abs + dl + 1 : "");
 }
 
 /*
- * Open a regular file below the root for reading, refusing links out of
- * it.  The common case, a plain file in an already verified directory,
- * costs one openat; only links take the slow walk.  O_NONBLOCK and the
- * S_ISREG check keep a FIFO or device node in a snapshot from hanging us.
+ * Open rel below the root with open(2) flags (O_NOFOLLOW: the last
+ * component is not followed).  -errno on failure: ENOENT missing or
+ * dangling, EXDEV leaves the root, ELOOP loops.  *canon, when not NULL,
+ * receives the path of what was opened relative to the root.
  */
-static int root_open_file(const struct pp_root *r, const char *rel)
+static int rooted_open(const struct pp_root *r, const char *rel, int flags, char **canon)
 {
-	const char *slash = strrchr(rel, '/');
-	char *canon;
-	int fd = -1;
-	struct stat st;
-
+	if (canon)
+		*canon = NULL;
 	while (*rel == '/')
 		rel++;
-	if (slash && slash > rel) {
-		char *dir = strndup(rel, (size_t)(slash - rel));
-		bool known = dir && dircache_has(r->dircache, dir);
+	if (root_openat2_available()) {
+		struct open_how how = {
+			.flags = (unsigned long long)(flags | O_CLOEXEC),
+			.resolve = RESOLVE_NO_MAGICLINKS | (r->live ? RESOLVE_IN_ROOT : RESOLVE_BENEATH),
+		};
+		long fd;
+		int tries = 0;
 
-		free(dir);
-		if (known && strcmp(slash + 1, "..") != 0 && strcmp(slash + 1, ".") != 0) {
-			fd = openat(r->fd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-			if (fd < 0 && errno != ELOOP)
-				return -1;
-		}
-	}
-	if (fd < 0) {
-		canon = root_resolve(r, rel);
-		if (!canon)
-			return -1;
-		fd = openat(r->fd, *canon ? canon : ".", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-		free(canon);
+		/* EAGAIN: a rename raced a ".." in the lookup; retry a few times. */
+		do
+			fd = syscall(SYS_openat2, r->fd, *rel ? rel : ".", &how, sizeof(how));
+		while (fd < 0 && errno == EAGAIN && ++tries < 16);
 		if (fd < 0)
-			return -1;
+			return -errno;
+		if (canon && !(*canon = fd_rel_path(r, (int)fd))) {
+			/* no /proc: the walk knows the path */
+			close((int)fd);
+			return walk_open(r, rel, flags, canon);
+		}
+		return (int)fd;
 	}
-	if (fstat(fd, &st) < 0) {
+	return walk_open(r, rel, flags, canon);
+}
+
+/* A descriptor of the regular file at rel, for reading or writing; a
+ * FIFO, device node or directory is refused before it is used. */
+static int open_regular(const struct pp_root *r, const char *rel, int flags, struct stat *st)
+{
+	int fd = rooted_open(r, rel, flags | O_NONBLOCK | O_NOCTTY, NULL);
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, st) < 0) {
 		int e = errno;
 		close(fd);
-		errno = e;
-		return -1;
+		return -e;
 	}
-	if (!S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st->st_mode)) {
 		close(fd);
-		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-		return -1;
+		return S_ISDIR(st->st_mode) ? -EISDIR : -EINVAL;
 	}
 	return fd;
+}
+
+static int fail(int neg)
+{
+	errno = -neg;
+	return -1;
 }
 
 /* read() until EOF or max bytes; sysfs returns short reads. */
@@ -309,11 +422,12 @@ static ssize_t read_upto(int fd, char *buf, size_t max)
 
 ssize_t root_read_attr(const struct pp_root *r, const char *rel, char *buf, size_t bufsize)
 {
-	int fd = root_open_file(r, rel);
+	struct stat st;
+	int fd = open_regular(r, rel, O_RDONLY, &st);
 	ssize_t n;
 
 	if (fd < 0)
-		return -1;
+		return fail(fd);
 	n = read_upto(fd, buf, bufsize);
 	close(fd);
 	if (n < 0)
@@ -332,12 +446,15 @@ ssize_t root_read_attr(const struct pp_root *r, const char *rel, char *buf, size
 
 char *root_read_file(const struct pp_root *r, const char *rel, size_t max, size_t *len)
 {
-	int fd = root_open_file(r, rel);
+	struct stat st;
+	int fd = open_regular(r, rel, O_RDONLY, &st);
 	char *buf;
 	ssize_t n;
 
-	if (fd < 0)
+	if (fd < 0) {
+		fail(fd);
 		return NULL;
+	}
 	buf = xmalloc(max + 1);
 	n = read_upto(fd, buf, max);
 	close(fd);
@@ -366,52 +483,55 @@ bool root_read_long(const struct pp_root *r, const char *rel, long long *out)
 	return true;
 }
 
+static bool probe(const struct pp_root *r, const char *rel, int flags)
+{
+	int fd = rooted_open(r, rel, O_PATH | flags, NULL);
+
+	if (fd < 0)
+		return fail(fd), false;
+	close(fd);
+	return true;
+}
+
 bool root_exists(const struct pp_root *r, const char *rel)
 {
-	char *canon = root_resolve(r, rel);
-
-	free(canon);
-	return canon != NULL;
+	return probe(r, rel, 0);
 }
 
 bool root_lexists(const struct pp_root *r, const char *rel)
 {
-	const char *slash, *leaf;
-	char *dir, *canon, *full;
-	struct stat st;
-	bool there;
-
-	while (*rel == '/')
-		rel++;
-	slash = strrchr(rel, '/');
-	leaf = slash ? slash + 1 : rel;
-	if (!*leaf || strcmp(leaf, ".") == 0 || strcmp(leaf, "..") == 0)
-		return root_exists(r, rel);
-	/* The directories above are resolved under the root; the leaf is not followed. */
-	dir = slash ? strndup(rel, (size_t)(slash - rel)) : xstrdup("");
-	canon = dir ? root_resolve(r, dir) : NULL;
-	free(dir);
-	if (!canon)
-		return false;
-	full = *canon ? xasprintf("%s/%s", canon, leaf) : xstrdup(leaf);
-	there = fstatat(r->fd, full, &st, AT_SYMLINK_NOFOLLOW) == 0;
-	free(full);
-	free(canon);
-	return there;
+	return probe(r, rel, O_NOFOLLOW);
 }
 
 bool root_is_dir(const struct pp_root *r, const char *rel)
 {
-	char *canon = root_resolve(r, rel);
-	struct stat st;
-	bool dir;
+	return probe(r, rel, O_DIRECTORY);
+}
 
-	if (!canon)
-		return false;
-	dir = dircache_has(r->dircache, canon) ||
-	      (fstatat(r->fd, *canon ? canon : ".", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode));
-	free(canon);
-	return dir;
+char *root_resolve(const struct pp_root *r, const char *rel)
+{
+	char *canon;
+	int fd = rooted_open(r, rel, O_PATH, &canon);
+
+	if (fd < 0) {
+		fail(fd);
+		return NULL;
+	}
+	close(fd);
+	return canon;
+}
+
+char *root_resolve_dir(const struct pp_root *r, const char *rel)
+{
+	char *canon;
+	int fd = rooted_open(r, rel, O_PATH | O_DIRECTORY, &canon);
+
+	if (fd < 0) {
+		fail(fd);
+		return NULL;
+	}
+	close(fd);
+	return canon;
 }
 
 char *root_link_basename(const struct pp_root *r, const char *rel)
@@ -428,17 +548,12 @@ char *root_link_basename(const struct pp_root *r, const char *rel)
 
 bool root_list_dir(const struct pp_root *r, const char *rel, struct pp_strv *out)
 {
-	char *canon = root_resolve(r, rel);
-	int fd;
+	int fd = rooted_open(r, rel, O_RDONLY | O_DIRECTORY, NULL);
 	DIR *d;
 	struct dirent *de;
 
-	if (!canon)
-		return false;
-	fd = openat(r->fd, *canon ? canon : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	free(canon);
 	if (fd < 0)
-		return false;
+		return fail(fd), false;
 	d = fdopendir(fd);
 	if (!d) {
 		close(fd);
@@ -455,32 +570,85 @@ bool root_list_dir(const struct pp_root *r, const char *rel, struct pp_strv *out
 	return true;
 }
 
+/*
+ * Reopen an O_PATH descriptor for writing through /proc/self/fd: the
+ * object already checked, not a name looked up again.  -ENOENT without /proc.
+ */
+static int reopen_for_write(int pathfd)
+{
+	char proc[64];
+	int fd;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pathfd);
+	fd = open(proc, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
 int root_write_attr(const struct pp_root *r, const char *rel, const char *value)
 {
-	char *canon;
-	int fd;
+	struct stat st, st2;
 	size_t len = strlen(value);
 	ssize_t n;
+	int fd, pfd;
 
-	canon = root_resolve(r, rel);
-	if (!canon)
-		return -1;
-	fd = openat(r->fd, canon, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	free(canon);
+	/* The attribute itself is never a link (O_NOFOLLOW).  It is looked
+	 * at first through an O_PATH descriptor, which opens nothing: a
+	 * device node or FIFO is refused before its open could do anything. */
+	pfd = rooted_open(r, rel, O_PATH | O_NOFOLLOW, NULL);
+	if (pfd < 0)
+		return fail(pfd), -(int)errno;
+	if (fstat(pfd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int e = errno;
+		close(pfd);
+		return fail(S_ISREG(st.st_mode) ? -e : S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL), -(int)errno;
+	}
+	fd = reopen_for_write(pfd);
+	close(pfd);
+	if (fd == -ENOENT)
+		fd = rooted_open(r, rel, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW, NULL);
 	if (fd < 0)
-		return -1;
-	n = write(fd, value, len);
+		return fail(fd), fd;
+	/* Still the same regular file (the /proc-less path looked it up again). */
+	if (fstat(fd, &st2) < 0 || !S_ISREG(st2.st_mode) || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino) {
+		close(fd);
+		return fail(-EINVAL), -EINVAL;
+	}
+	/* sysfs stores each write whole; a snapshot's file must not keep a
+	 * longer old value after it (what O_TRUNC did, now after the check). */
+	if (!r->live && ftruncate(fd, 0) < 0) {
+		int e = errno;
+		close(fd);
+		return fail(-e), -e;
+	}
+	do
+		n = write(fd, value, len);
+	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		int e = errno;
 		close(fd);
-		errno = e;
-		return -1;
+		return fail(-e), -e;
 	}
 	if (close(fd) < 0)
-		return -1;
-	if ((size_t)n != len) {
-		errno = EIO;
-		return -1;
+		return -errno;
+	if ((size_t)n != len)
+		return fail(-EIO), -EIO;
+	return 0;
+}
+
+int root_check_owner(const struct pp_root *r, uid_t uid, char **why)
+{
+	struct stat st;
+
+	*why = NULL;
+	if (fstat(r->fd, &st) < 0)
+		return -errno;
+	if (st.st_uid != uid) {
+		*why = xasprintf("owned by uid %u", (unsigned)st.st_uid);
+		return -EPERM;
+	}
+	if (st.st_mode & S_IWOTH) {
+		*why = xstrdup("writable by others");
+		return -EPERM;
 	}
 	return 0;
 }

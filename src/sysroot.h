@@ -11,19 +11,28 @@
 #include "util.h"
 
 /*
- * All reads are relative to the root ("/" or a snapshot).  Relative paths
- * are joined under it; symlinks are resolved by hand, component by
- * component, so that a link leaving the root is refused instead of followed.
+ * All access is relative to the root ("/" or a snapshot): each path is
+ * resolved from the root's descriptor in one step (openat2 with
+ * RESOLVE_BENEATH / RESOLVE_IN_ROOT, or a per-component O_NOFOLLOW walk
+ * where the kernel lacks openat2), so a link leaving the root is refused
+ * (EXDEV) instead of followed, however the tree changes meanwhile.
+ * Everything here returns -1/NULL with errno or -errno, and prints nothing.
  */
 struct pp_root {
 	char *dir;		/* absolute, no trailing slash ("" means "/") */
 	const char *display;	/* what the user named (a tarball, say); NULL: dir */
 	bool live;		/* the running host, not a snapshot */
 	int fd;			/* O_PATH of dir */
-	struct dircache *dircache;	/* verified directories, see sysroot.c */
 };
 
+/* 0 or -errno (the caller names dir in its message). */
 int root_open(struct pp_root *r, const char *dir);
+/* Does the kernel resolve with openat2 (5.6+)?  Test builds: false when
+ * PCIPASS_TEST_NO_OPENAT2=1, so that the fallback walk is tested too. */
+bool root_openat2_available(void);
+/* Before writing under the root: it must be owned by uid and not writable
+ * by others.  0, or -EPERM with *why ("owned by uid N", malloc'd). */
+int root_check_owner(const struct pp_root *r, uid_t uid, char **why);
 void root_close(struct pp_root *r);
 /* Absolute host path for a path under the root (for libpci, messages). */
 char *root_path(const struct pp_root *r, const char *rel);
@@ -31,7 +40,8 @@ char *root_path(const struct pp_root *r, const char *rel);
 /*
  * Read a small attribute file.  Returns the number of bytes read with the
  * trailing newline stripped, or -1 (errno set) when missing or unreadable.
- * Refuses files larger than bufsize-1 with EFBIG.
+ * Refuses files larger than bufsize-1 with EFBIG, and anything but a
+ * regular file (EINVAL; EISDIR) before reading: a FIFO never blocks.
  */
 ssize_t root_read_attr(const struct pp_root *r, const char *rel, char *buf, size_t bufsize);
 /* Read a whole file up to max bytes into a malloc'd NUL-terminated buffer. */
@@ -49,6 +59,8 @@ bool root_is_dir(const struct pp_root *r, const char *rel);
  * NULL with errno (ENOENT dangling, EXDEV escapes the root, ELOOP loops).
  */
 char *root_resolve(const struct pp_root *r, const char *rel);
+/* root_resolve for a directory, in the same one resolution (ENOTDIR otherwise). */
+char *root_resolve_dir(const struct pp_root *r, const char *rel);
 /* Last component of where a symlink points ("../../e1000e" -> "e1000e"). */
 char *root_link_basename(const struct pp_root *r, const char *rel);
 /* Directory entries (no "." and ".."), sorted.  false when not a directory. */
@@ -56,8 +68,10 @@ bool root_list_dir(const struct pp_root *r, const char *rel, struct pp_strv *out
 
 /*
  * The only function that writes to sysfs.  Prints nothing: the session's
- * sysfs_write (mutate.c) shows the plan and decides on a dry run.
- * 0, or -1 with errno.
+ * sysfs_write (mutate.c) shows the plan and decides on a dry run.  The
+ * file is resolved once, checked to be a regular file through an O_PATH
+ * descriptor (a device node or FIFO is never opened), reopened from that
+ * descriptor and written.  0, or -errno (errno set too).
  */
 int root_write_attr(const struct pp_root *r, const char *rel, const char *value);
 

@@ -36,6 +36,37 @@ int pp_error(const char *fmt, ...)
 	return PP_EXIT_ERROR;
 }
 
+static char *pending;
+
+int pp_fail(const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	free(pending);
+	pending = msg;
+	return PP_EXIT_ERROR;
+}
+
+const char *pp_last_error(void)
+{
+	return pending;
+}
+
+int pp_report(void)
+{
+	if (pending) {
+		pp_error("%s", pending);
+		free(pending);
+		pending = NULL;
+	}
+	return PP_EXIT_ERROR;
+}
+
 int pp_usage_error(const char *fmt, ...)
 {
 	va_list ap;

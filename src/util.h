@@ -24,6 +24,17 @@ extern int pp_verbose;
 void pp_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "pcipass: <what>: <why>" on stderr; returns PP_EXIT_ERROR for "return pp_error(...)". */
 int pp_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Lower layers print nothing (HACKING, Layers): archive.c and state.c
+ * leave their "<what>: <why>" here with pp_fail (which returns
+ * PP_EXIT_ERROR), and the command that called them prints it with
+ * pp_report (PP_EXIT_ERROR too).  pp_report prints nothing when no message
+ * is pending, so a caller may call it after any failure.  One slot: the
+ * last message wins; pp_last_error reads it without clearing.
+ */
+int pp_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int pp_report(void);
+const char *pp_last_error(void);
 /* A usage error: the message, then "Try 'pcipass --help'.". */
 int pp_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *xmalloc(size_t n);
