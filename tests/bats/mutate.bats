@@ -350,7 +350,7 @@ pcipass: 0000:00:1f.3: rolled back: on i801_smbus again" ]
 
 @test "a run killed after saving its record leaves it readable; rebind drops it" {
 	dir=$(fresh vfio)
-	PCIPASS_TEST_KILL_AFTER=state run pp --sysroot "$dir" unbind 00:1f.3
+	PCIPASS_TEST_KILL_AFTER=state run "$PCIPASS_HOOKS" --sysroot "$dir" unbind 00:1f.3
 	[ "$status" -eq 137 ]
 	[ "$(cat "$dir/run/pcipass/0000:00:1f.3")" = "# 0000:00:1f.3: moved by pcipass; 'pcipass rebind 0000:00:1f.3' restores it
 driver=i801_smbus

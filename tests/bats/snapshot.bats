@@ -83,7 +83,7 @@ meta() { # meta DIR KEY
 	done < <(find planted/sys/devices -type f \( -name 'resource[0-9]*' -o -name rom -o -name vpd \))
 	[ "$n" -ge 10 ]
 	# (LeakSanitizer cannot run under ptrace: off for this one run of a sanitizer build)
-	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=open,openat -o trace "$PCIPASS" --sysroot planted snapshot -o copy >/dev/null
+	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=open,openat,openat2 -o trace "$PCIPASS" --sysroot planted snapshot -o copy >/dev/null
 	run grep -E '/(resource[0-9]+(_wc)?|rom|vpd)"' trace
 	assert_failure 1
 	# the trace is not empty for a wrong reason: ordinary attributes were opened
