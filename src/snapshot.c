@@ -271,7 +271,7 @@ static void copy_plain(struct recorder *rec, const char *rel)
 static void record_proc(struct recorder *rec)
 {
 	static const char *const files[] = { "proc/cmdline", "proc/mounts", "proc/net/if_inet6",
-					     "proc/sys/kernel/osrelease" };
+					     "proc/sys/kernel/osrelease", "proc/interrupts", "proc/swaps" };
 	size_t len;
 	char *cpuinfo;
 
@@ -287,6 +287,44 @@ static void record_proc(struct recorder *rec)
 		rec->res->files++;
 		free(cpuinfo);
 	}
+}
+
+/* Which irq chips the kernel set up: the live proof of interrupt remapping
+ * (IR-PCI-MSI ...).  Only chip_name of each sys/kernel/irq/N. */
+static void record_irq_chips(struct recorder *rec)
+{
+	struct pp_strv irqs = { 0 };
+
+	root_list_dir(rec->r, "sys/kernel/irq", &irqs);
+	for (size_t i = 0; i < irqs.n; i++) {
+		char *rel;
+
+		if (!valid_driver_name(irqs.v[i]))
+			continue;
+		rel = xasprintf("sys/kernel/irq/%s/chip_name", irqs.v[i]);
+		copy_plain(rec, rel);
+		free(rel);
+	}
+	strv_free(&irqs);
+}
+
+/* The firmware tables' names (DMAR, IVRS, ...), as empty files: their
+ * presence is the evidence, the tables themselves are never read. */
+static void record_acpi_table_names(struct recorder *rec)
+{
+	struct pp_strv names = { 0 };
+
+	root_list_dir(rec->r, "sys/firmware/acpi/tables", &names);
+	for (size_t i = 0; i < names.n; i++) {
+		char *rel = xasprintf("sys/firmware/acpi/tables/%s", names.v[i]);
+		struct stat st;
+
+		if (valid_driver_name(names.v[i]) && rooted_lstat(rec, rel, &st) == 0 && S_ISREG(st.st_mode)) {
+			put_empty(rec, rel);
+		}
+		free(rel);
+	}
+	strv_free(&names);
 }
 
 /* What pcipass unbind remembered (run/pcipass/<bdf>), read by the model too. */
@@ -429,8 +467,8 @@ int snapshot_record(const struct pp_model *m, const char *source_name, struct sn
 		    struct snap_result *res)
 {
 	struct recorder rec = { .m = m, .r = m->root, .out = out, .res = res, .as_root = geteuid() == 0 };
-	static const char *const classes[] = { "net", "block", "iommu", "graphics" };
-	static const char *const modules[] = { "vfio", "vfio_pci", "vfio_iommu_type1" };
+	static const char *const classes[] = { "net", "block", "iommu", "graphics", "drm" };
+	static const char *const modules[] = { "vfio", "vfio_pci", "vfio_iommu_type1", "iommufd" };
 	struct pp_strv tops = { 0 };
 	char *s;
 
@@ -467,6 +505,8 @@ int snapshot_record(const struct pp_model *m, const char *source_name, struct sn
 		walk_top(&rec, s);
 		free(s);
 	}
+	record_irq_chips(&rec);
+	record_acpi_table_names(&rec);
 	record_proc(&rec);
 	record_state(&rec);
 

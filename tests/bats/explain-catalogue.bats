@@ -19,7 +19,8 @@ setup() {
 	assert_failure 1
 	echo "$output" | jq -e '.assignable == false and .functions[0].assignable == false and (.host.findings[0] |
 		.scope == "host" and (.message | startswith("No IOMMU is active on this host")) and
-		.hint == "boot with intel_iommu=on (Intel; AMD enables its IOMMU by itself) and enable VT-d or AMD-Vi in the firmware setup")'
+		.hint == "enable VT-d in the firmware setup: the firmware publishes no DMAR table" and
+		(.evidence | index("sys/firmware/acpi/tables: DMAR absent, IVRS absent")))'
 	# never a value the kernel does not know
 	refute_output --partial "amd_iommu=on"
 
@@ -271,7 +272,7 @@ setup() {
 	assert_output "0000:03:00.0 "
 	run --separate-stderr pp --sysroot "$(snapshot derived/vfio-nointremap)" explain --json 03:00.0
 	echo "$output" | jq -e '.host.findings[0] | .scope == "host" and
-		.evidence == ["intremap=off on the kernel command line",
+		.evidence == ["sys/kernel/irq/*/chip_name: MSI chips without IR- (not remapped)",
 			      "sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts: N"] and
 		.hint == "remove intremap=off from the kernel command line"'
 }
@@ -319,7 +320,7 @@ setup() {
 	# text: said once, in the host section
 	run pp --sysroot "$(snapshot derived/pcibridge-nonroot)" explain 02:01.0 02:02.0 03:00.0
 	[ "$(grep -c 'limited-access' <<< "$output")" -eq 1 ]
-	assert_line --index 0 "host: kernel 6.1.0-56-amd64"
+	assert_line --index 0 "host: kernel 6.1.0-57-amd64"
 	assert_line --index 1 --partial "  info     limited-access: Config space beyond the first 64 bytes is unreadable"
 }
 

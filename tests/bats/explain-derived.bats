@@ -65,10 +65,18 @@ changed sys/devices/pci0000:00/0000:00:02.0/config"
 	done
 }
 
-@test "vfio-nointremap differs from vfio in the command line; the unsafe tree adds one module parameter" {
+@test "vfio-nointremap differs from vfio in the command line and the irq chips it implies; the unsafe tree adds one module parameter" {
 	run changes vfio derived/vfio-nointremap
-	assert_output "added DERIVED
-changed proc/cmdline"
+	assert_line --index 0 "added DERIVED"
+	assert_line --index 1 "changed proc/cmdline"
+	assert_line --index 2 "changed proc/interrupts"
+	# every other change is an irq chip that lost its IR- prefix, nothing else
+	for l in "${lines[@]:3}"; do
+		[[ "$l" =~ ^changed\ sys/kernel/irq/[0-9]+/chip_name$ ]]
+		f=${l#changed }
+		[ "IR-$(cat "$(snapshot derived/vfio-nointremap)/$f")" = "$(cat "$(snapshot vfio)/$f")" ]
+	done
+	[ "${#lines[@]}" -gt 3 ]
 	run changes derived/vfio-nointremap derived/vfio-nointremap-unsafe
 	assert_output "changed DERIVED
 changed sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts"

@@ -64,7 +64,7 @@ verdict: 0000:03:00.0 can be assigned"
 @test "text: host-wide findings are said once for the set, JSON repeats them per function" {
 	run --separate-stderr pp --sysroot "$(snapshot noiommu)" explain 01:00.0 02:00.0 03:00.0
 	assert_failure 1
-	assert_line --index 0 "host: kernel 6.1.0-56-amd64"
+	assert_line --index 0 "host: kernel 6.1.0-57-amd64"
 	assert_line --index 1 "  blocker  iommu-disabled: No IOMMU is active on this host (no IOMMU groups), so"
 	[ "$(grep -c 'iommu-disabled' <<< "$output")" -eq 2 ]	# the finding and the verdict
 	assert_line --index -2 "verdict: 0000:01:00.0 0000:02:00.0 0000:03:00.0 cannot be assigned together: 1"

@@ -71,7 +71,7 @@ nosysroot() { jq -S 'del(.host.sysroot)'; }
 	assert_success
 	assert_equal "$(sed -n '/^== tree/,$p' r/report.txt)" "$(expected_sections --sysroot "$src")"
 	grep -qxF "source: $SNAPSHOTS/vfio.tar.gz" r/report.txt
-	grep -qxF "kernel: 6.1.0-56-amd64" r/report.txt
+	grep -qxF "kernel: 6.1.0-57-amd64" r/report.txt
 	grep -qxF "command line: $(cat "$src/proc/cmdline")" r/report.txt
 	grep -qxF "IOMMU: enabled (Intel VT-d), $(ls "$src/sys/kernel/iommu_groups" | wc -l) groups" r/report.txt
 	grep -qxF "interrupt remapping: yes (dmar0 ecap=$(cat "$src/sys/class/iommu/dmar0/intel-iommu/ecap") (bit 3 set))" r/report.txt

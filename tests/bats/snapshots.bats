@@ -144,7 +144,7 @@ pcipass_facts() {
 	dir=$(snapshot rootports)
 	run --separate-stderr pp --sysroot "$dir" list --json
 	assert_success
-	echo "$output" | jq -e '.host.kernel == "6.1.0-56-amd64" and .host.iommu_enabled and .host.interrupt_remapping == true'
+	echo "$output" | jq -e '.host.kernel == "6.1.0-57-amd64" and .host.iommu_enabled and .host.interrupt_remapping == true'
 	[ "$(echo "$output" | jq '.host.iommu_groups')" -eq 9 ]
 }
 
