@@ -65,7 +65,7 @@ stage_check() {
 stage_distcheck() {
 	local out rc
 	out=$(mktemp "${TMPDIR:-/tmp}/pcipass-distcheck.XXXXXX") || return 1
-	make distcheck 2>&1 | tee "$out"
+	make -j"$jobs" distcheck 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
 	automake_counts distcheck "$out"
 	rm -f "$out"

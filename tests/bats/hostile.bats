@@ -99,7 +99,7 @@ every_command() {
 		rc=0
 		# LeakSanitizer cannot run under ptrace; the sanitizer run checks leaks without strace.
 		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-			timeout 60 strace -f -qq -y -s 4096 -e trace=%file -o "$dir/$n/trace" \
+			timeout 60 strace --seccomp-bpf -f -qq -y -s 4096 -e trace=%file -o "$dir/$n/trace" \
 			"$PCIPASS" --sysroot "$tree" ${cmd//@OUT@/$dir/$n} >"$dir/$n/stdout" 2>"$dir/$n/stderr" || rc=$?
 		case $rc in
 		0 | 1 | 2) ;;
@@ -171,7 +171,7 @@ field() {
 
 @test "the trace check catches a read outside the tree" {
 	# A plain reader following the planted link, to prove the check can fail.
-	strace -f -qq -y -s 4096 -e trace=%file -o "$BATS_TEST_TMPDIR/trace" \
+	strace --seccomp-bpf -f -qq -y -s 4096 -e trace=%file -o "$BATS_TEST_TMPDIR/trace" \
 		cat "$HOSTILE/outside-absolute/proc/cmdline" >/dev/null
 	run trace_violations "$BATS_TEST_TMPDIR/trace" "$HOSTILE/outside-absolute"
 	assert_output --partial "outside the tree: "
