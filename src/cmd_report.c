@@ -131,8 +131,17 @@ static int run_report(struct pp_ctx *ctx, int argc, char **argv)
 		json_object_object_add(doc, "schema", json_object_new_int(PCIPASS_JSON_SCHEMA));
 		json_object_object_add(doc, "pcipass_version", json_object_new_string(PACKAGE_VERSION));
 		json_object_object_add(doc, "report", head);
-		json_object_object_add(doc, "host", json_host(m));
-		json_object_object_add(doc, "list", json_of(json_render_verdict, &v, false));
+		{
+			/* The host as list --json says it, host-wide findings included. */
+			json_object *list = json_of(json_render_verdict, &v, false), *host = NULL;
+
+			if (json_object_object_get_ex(list, "host", &host))
+				json_object_get(host);
+			else
+				host = json_host(m);
+			json_object_object_add(doc, "host", host);
+			json_object_object_add(doc, "list", list);
+		}
 		json_object_object_add(doc, "explain", json_of(json_render_verdict, &v, true));
 	}
 	if (!rc) {

@@ -16,7 +16,7 @@ setup() {
 @test "list --json on the live host is one JSON document with the contract fields" {
 	run --separate-stderr pp list --json
 	assert_success
-	echo "$output" | jq -e '.schema == 1 and (.pcipass_version | type == "string") and (.functions | length > 0)'
+	echo "$output" | jq -e '.schema == 2 and (.pcipass_version | type == "string") and (.functions | length > 0)'
 	echo "$output" | jq -e '[.functions[] | has("address","vendor_id","device_id","vendor_name","device_name","class","driver","iommu_group","reset_methods","parent")] | all'
 }
 

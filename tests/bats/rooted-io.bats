@@ -19,7 +19,7 @@ NIC=sys/devices/pci0000:00/0000:00:02.0/0000:01:00.0
 
 swap_race() {
 	local bin
-	bin=$(dirname "$PCIPASS")/tests/race/swap-race
+	bin=$(dirname "$PCIPASS_HOOKS")/race/swap-race
 	[ -x "$bin" ] || fail "tests/race/swap-race not built (make check builds it)"
 	dir=$(fresh vfio)
 	cp -a "$dir/sys/bus/pci/drivers" "$BATS_TEST_TMPDIR/decoy"
@@ -220,21 +220,28 @@ pcipass: $dir/run/pcipass/lock: still held by pid 4242 after 1 s: giving up" ]
 	export TMPDIR=$BATS_TEST_TMPDIR/tmp
 	mkdir -p "$TMPDIR"
 	for sig in USR1 ALRM TERM; do
-		# stdout into a pipe nobody reads: pcipass blocks once it is full
-		( "$PCIPASS" --sysroot "$SNAPSHOTS/host.tar.gz" explain --all -v & echo $! >"$TMPDIR/pid"; wait ) | sleep 5 &
-		for _ in $(seq 50); do
-			ls "$TMPDIR" | grep -q '^pcipass-sysroot' && break
-			sleep 0.1
-		done
-		sleep 0.5
-		pid=$(cat "$TMPDIR/pid")
-		kill -s "$sig" "$pid"
-		for _ in $(seq 100); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		[ -z "$(ls "$TMPDIR" | grep '^pcipass-sysroot')" ]
-		wait
+		# stdout into a one-page pipe nobody reads: pcipass blocks writing
+		# its ~19 KB, its unpack directory in place, until the signal
+		run timeout 30 python3 -c '
+import fcntl, os, signal, subprocess, sys, time
+tmp, sig = sys.argv[1], getattr(signal, "SIG" + sys.argv[2])
+r, w = os.pipe()
+fcntl.fcntl(w, 1031, 4096)  # F_SETPIPE_SZ: one page
+p = subprocess.Popen(sys.argv[3:], stdout=w, stderr=subprocess.DEVNULL)
+os.close(w)
+for _ in range(100):
+    if any(n.startswith("pcipass-sysroot") for n in os.listdir(tmp)):
+        break
+    time.sleep(0.05)
+time.sleep(0.3)
+if p.poll() is not None:
+    sys.exit("pcipass ended before the signal")
+p.send_signal(sig)
+p.wait(timeout=10)
+left = [n for n in os.listdir(tmp) if n.startswith("pcipass-sysroot")]
+sys.exit("left behind: %s" % left if left else 0)
+' "$TMPDIR" "$sig" "$PCIPASS" --sysroot "$SNAPSHOTS/gpu.tar.gz" explain --all -v
+		assert_success
 	done
 	# SIGKILL leaves it; the next run sweeps it
 	sh -c 'exit 0' &
