@@ -144,8 +144,10 @@ healthy_unchanged() {
 	"$PCIPASS" --sysroot "$HOSTILE/$tree" list --json 2>/dev/null >"$BATS_TEST_TMPDIR/list.json"
 	"$PCIPASS" --sysroot "$HOSTILE/$tree" list 2>/dev/null >"$BATS_TEST_TMPDIR/list.txt"
 	for bdf in $HEALTHY "$@"; do
-		want=$(jq -S -c --arg a "$bdf" '.functions[] | select(.address == $a)' "$BATS_FILE_TMPDIR/base.json")
-		got=$(jq -S -c --arg a "$bdf" '.functions[] | select(.address == $a)' "$BATS_TEST_TMPDIR/list.json")
+		# (.reset.reset_set names the neighbours on the bus, which a tree
+		# that lost one of them rightly names differently)
+		want=$(jq -S -c --arg a "$bdf" '.functions[] | select(.address == $a) | del(.reset.reset_set)' "$BATS_FILE_TMPDIR/base.json")
+		got=$(jq -S -c --arg a "$bdf" '.functions[] | select(.address == $a) | del(.reset.reset_set)' "$BATS_TEST_TMPDIR/list.json")
 		[ -n "$want" ]
 		assert_equal "$got" "$want"
 		want=$(grep "^$bdf " "$BATS_FILE_TMPDIR/base.txt" | tr -s ' ')
