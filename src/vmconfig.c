@@ -241,7 +241,9 @@ static void xml_header(FILE *out, const struct vm_plan *plan)
 	/* No "--" in a comment: XML forbids it. */
 	fputs(".\n     virsh edit: paste these elements into the domain's <devices>.\n"
 	      "     virsh attach-device: one element a file, in order (pcipass explain -o DIR).", out);
-	if (plan->machine == VM_Q35 && plan->n_slots)
+	if (plan->machine == VM_Q35 && plan->n_slots == 1)
+		fprintf(out, "\n     The controller index %u must be free in the domain.", plan->slots[0].index);
+	else if (plan->machine == VM_Q35 && plan->n_slots)
 		fprintf(out, "\n     The controller indexes %u-%u must be free in the domain.",
 			plan->slots[0].index, plan->slots[plan->n_slots - 1].index);
 	fputs(" -->\n", out);

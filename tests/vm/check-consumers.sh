@@ -82,6 +82,8 @@ else
 fi
 
 adds=(--add "$tcg:$tcg" --add "$bios:$bios")
+# kvmvapic.bin: the option ROM a q35 machine looks for (a warning without it)
+[ -f /usr/share/qemu/kvmvapic.bin ] && adds+=(--add /usr/share/qemu/kvmvapic.bin:/usr/share/qemu/kvmvapic.bin)
 for ids in /usr/share/misc/pci.ids /usr/share/hwdata/pci.ids; do
 	[ -f "$ids" ] && { adds+=(--add "$ids:$ids"); break; }
 done

@@ -39,7 +39,11 @@ E1000E=$(find_fn 0x8086 0x10d3 0)
 RTL=$(find_fn 0x10ec 0x8139 0)
 E1000=$(find_fn 0x8086 0x100e 0)
 log "multifunction $MF0 $MF1 $MF2, e1000e $E1000E, rtl8139 $RTL, e1000 $E1000 on $(uname -r)"
+# busybox modprobe does not follow vfio's softdep on its IOMMU backend.
 modprobe vfio-pci 2>/dev/null
+modprobe vfio_iommu_type1 2>/dev/null
+# A QEMU that exits early must not take the shell down with SIGPIPE on the fifo.
+trap '' PIPE
 
 timeout 120 pcipass unbind "$MF0" "$MF1" "$MF2" "$E1000E" "$RTL" "$E1000" >>"$R/log" 2>&1
 log "unbind: exit $?"
