@@ -184,6 +184,7 @@ _pcipass()
                 fi
                 ;;
             slot) _pcipass_complete_bdfs "$sysroot" ;;
+            machine) COMPREPLY=($(compgen -W "q35 pc" -- "$cur")) ;;
             *)
                 case $a in
                     DIR) _filedir -d ;;

@@ -2,6 +2,7 @@
 # Install what pcipass needs to build and to run its whole test suite on
 # Debian 12: build tools and libraries, lspci (the tests compare against
 # it), bats, QEMU with Debian's kernel and busybox (the real-kernel tests),
+# libvirt's virsh and virt-xml-validate (the --libvirt-xml tests),
 # and the tools of the sanitizer, fuzzing, man page and completion checks.
 set -eu
 
@@ -10,7 +11,8 @@ packages="
 	libpci-dev libjson-c-dev libsmartcols-dev libarchive-dev
 	pciutils pci.ids
 	bats bats-support bats-assert jq python3 python3-jsonschema libxml2-utils
-	qemu-system-x86 linux-image-amd64 busybox-static cpio kmod
+	qemu-system-x86 seabios linux-image-amd64 busybox-static cpio kmod
+	libvirt-clients
 	groff mandoc bash-completion zsh
 	clang libclang-rt-14-dev valgrind strace
 "

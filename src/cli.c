@@ -141,6 +141,8 @@ static int apply_opt(struct pp_ctx *ctx, const struct pp_command *c, const struc
 	case OPT_OUTPUT: ctx->output = arg; break;
 	case OPT_LIBVIRT_XML: ctx->libvirt_xml = true; break;
 	case OPT_QEMU_ARGS: ctx->qemu_args = true; break;
+	case OPT_MACHINE: ctx->machine = arg; break;
+	case OPT_CONTROLLER_INDEX: ctx->controller_index = arg; break;
 	default:
 		return pp_error("option --%s: not handled (bug)", o->long_name);
 	}

@@ -25,6 +25,8 @@ enum pp_optkey {
 	OPT_OUTPUT,
 	OPT_LIBVIRT_XML,
 	OPT_QEMU_ARGS,
+	OPT_MACHINE,
+	OPT_CONTROLLER_INDEX,
 	/* global options, accepted by every command */
 	GOPT_SYSROOT,
 	GOPT_VERBOSE,
@@ -58,6 +60,8 @@ struct pp_ctx {
 	const char *output;
 	bool libvirt_xml;
 	bool qemu_args;
+	const char *machine;		/* explain --machine */
+	const char *controller_index;	/* explain --controller-index */
 };
 
 struct pp_command {

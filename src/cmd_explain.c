@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,11 +23,64 @@ static const struct pp_opt explain_opts[] = {
 	{ OPT_LIBVIRT_XML, "libvirt-xml", 0, NULL,
 	  "print libvirt <hostdev> elements for the set, or its blockers (exit 1)" },
 	{ OPT_QEMU_ARGS, "qemu-args", 0, NULL, "print QEMU -device vfio-pci arguments for the set, or its blockers" },
+	{ OPT_MACHINE, "machine", 0, "TYPE", "with --libvirt-xml/--qemu-args: the guest machine, q35 (default) or pc" },
+	{ OPT_CONTROLLER_INDEX, "controller-index", 0, "N",
+	  "q35: the first pcie-root-port index (guest bus) pcipass adds (default 16)" },
+	{ OPT_OUTPUT, "output", 'o', "DIR", "with --libvirt-xml: one file per element in DIR, for virsh attach-device" },
 	{ OPT_END, NULL, 0, NULL, NULL },
 };
 
+/* The --libvirt-xml/--qemu-args options into opts; 0 or the exit status after a message. */
+static int vm_options_parse(const struct pp_ctx *ctx, struct vm_options *opts)
+{
+	bool vm = ctx->libvirt_xml || ctx->qemu_args;
+	char *end;
+	long idx;
+
+	opts->format = ctx->libvirt_xml ? VM_LIBVIRT_XML : VM_QEMU_ARGS;
+	opts->machine = VM_Q35;
+	opts->first_index = VM_DEFAULT_FIRST_INDEX;
+	opts->output_dir = ctx->output;
+	if (!vm && (ctx->machine || ctx->controller_index || ctx->output))
+		return pp_usage_error("explain: --machine, --controller-index and --output go with --libvirt-xml "
+				      "or --qemu-args");
+	if (ctx->output && !ctx->libvirt_xml)
+		return pp_usage_error("explain: --output DIR is for --libvirt-xml (QEMU arguments go to stdout)");
+	if (ctx->output && !*ctx->output)
+		return pp_usage_error("explain: --output: an empty path names no directory");
+	if (ctx->machine) {
+		if (strcmp(ctx->machine, "q35") == 0) {
+			opts->machine = VM_Q35;
+		} else if (strcmp(ctx->machine, "pc") == 0) {
+			opts->machine = VM_PC;
+		} else {
+			char *shown = pp_escape(ctx->machine, 64);
+			int rc = pp_usage_error("explain: --machine %s: not q35 or pc", shown);
+
+			free(shown);
+			return rc;
+		}
+	}
+	if (ctx->controller_index) {
+		if (opts->machine != VM_Q35)
+			return pp_usage_error("explain: --controller-index is for --machine q35 (pc has no root ports)");
+		errno = 0;
+		idx = strtol(ctx->controller_index, &end, 10);
+		if (errno || end == ctx->controller_index || *end || idx < 1 || idx > 255) {
+			char *shown = pp_escape(ctx->controller_index, 64);
+			int rc = pp_usage_error("explain: --controller-index %s: not a number from 1 to 255", shown);
+
+			free(shown);
+			return rc;
+		}
+		opts->first_index = (unsigned)idx;
+	}
+	return 0;
+}
+
 static int run_explain(struct pp_ctx *ctx, int argc, char **argv)
 {
+	struct vm_options vmopts;
 	struct pp_function **scope = NULL;
 	struct pp_checker *c;
 	struct pp_verdict v;
@@ -43,6 +97,8 @@ static int run_explain(struct pp_ctx *ctx, int argc, char **argv)
 	if ((ctx->libvirt_xml || ctx->qemu_args) && (ctx->all || ctx->json))
 		return pp_usage_error("explain: --%s is for one set of BDFs, without --all or --json",
 				      ctx->libvirt_xml ? "libvirt-xml" : "qemu-args");
+	if ((rc = vm_options_parse(ctx, &vmopts)))
+		return rc;
 	m = ctx_model(ctx);
 	if (!m)
 		return PP_EXIT_ERROR;
@@ -62,7 +118,7 @@ static int run_explain(struct pp_ctx *ctx, int argc, char **argv)
 	if (ctx->libvirt_xml || ctx->qemu_args) {
 		struct pp_set set = { scope, n };
 
-		rc = vmconfig_emit(m, &set, v.per_fn, ctx->libvirt_xml ? VM_LIBVIRT_XML : VM_QEMU_ARGS);
+		rc = vmconfig_emit(m, &set, v.per_fn, &vmopts);
 	} else {
 		rc = ctx->json ? json_render_verdict(stdout, &v, true) : render_explain(stdout, &v);
 		if (rc < 0)

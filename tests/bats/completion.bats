@@ -195,7 +195,7 @@ bdf_commands() {
 	run complete_bash "pcipass list --sysroot=sn"
 	assert_output $'snap.tar.gz\nsnapdir'
 	local cmd
-	cmd=$(code_options | awk -F '\t' '$2 == "output" { print $1; exit }')
+	cmd=$(code_options | awk -F '\t' '$2 == "output" && $4 != "DIR" { print $1; exit }')
 	[ -n "$cmd" ] || fail "no command has --output"
 	run complete_bash "pcipass $cmd -o n"
 	assert_output "notes.txt"
