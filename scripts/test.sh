@@ -22,6 +22,7 @@ STAGES=(
 	check-vm
 	check-replay
 	check-kernel
+	check-consumers
 	check-asan
 	check-valgrind
 	check-fuzz

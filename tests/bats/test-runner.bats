@@ -38,6 +38,7 @@ runner() {
 check-vm
 check-replay
 check-kernel
+check-consumers
 check-asan
 check-valgrind
 check-fuzz
