@@ -56,9 +56,9 @@ static char *port_link(const struct pp_model *m, const struct pp_function *port,
 	struct sbuf b = { 0 };
 	char *r;
 
-	if (cs && cw) {
+	if (port && port->is_pcie == PP_YES && port->port != PP_PORT_PCIE_TO_PCI && cs && cw) {
 		sb_add(&b, "x%s %s", cw, cs);
-		if (ms && mw)
+		if (ms && mw && strcmp(mw, "0") != 0)
 			sb_add(&b, " (max x%s %s)", mw, ms);
 		r = sb_take(&b);
 	} else {
@@ -92,18 +92,18 @@ static void describe(const struct pp_model *m, struct slot *s)
 	joins = predict_card_joins(m, s->port, &a);
 	s->isolates = !joins;
 	if (!joins) {
-		sb_add(&b, "yes (%s)", a.quirk.name ? a.quirk.name : a.reason);
+		sb_add(&b, "yes (%s)", a.quirk.name ? a.quirk.name : "ACS");
 	} else {
-		sb_add(&b, "no (");
-		if (joins != s->port)
-			sb_add(&b, "%s: %s", joins->bdf, a.reason);
-		else if (a.quirk.name)
-			sb_add(&b, "%s", a.quirk.name);
+		if (a.quirk.name)
+			sb_add(&b, "no (%s)", a.quirk.name);
+		else if (joins != s->port || s->port->is_pcie != PP_YES || s->port->port == PP_PORT_PCIE_TO_PCI)
+			sb_add(&b, "no (conventional bus)");
 		else if (a.missing && s->port->has_acs == PP_YES)
-			sb_add(&b, "lacks ACS %s", acs_bits_text(a.missing, bits, sizeof(bits)));
+			sb_add(&b, "no (lacks ACS %s)", acs_bits_text(a.missing, bits, sizeof(bits)));
+		else if (s->port->has_acs == PP_NO && (s->port->port == PP_PORT_ROOT_PORT || s->port->port == PP_PORT_DOWNSTREAM))
+			sb_add(&b, "no (no ACS)");
 		else
-			sb_add(&b, "%s", a.reason);
-		sb_add(&b, ")");
+			sb_add(&b, "no (above it: no ACS)");
 		n = predict_members(m, joins->predicted_group, &mem);
 		for (size_t i = 0; i < n; i++) {
 			const struct pp_function *f = mem[i], *p = f;
@@ -119,6 +119,19 @@ static void describe(const struct pp_model *m, struct slot *s)
 		free(mem);
 	}
 	s->isolation = sb_take(&b);
+}
+
+static int slot_cmp(const void *pa, const void *pb)
+{
+	const struct slot *a = pa, *b = pb;
+
+	if (a->domain != b->domain)
+		return a->domain < b->domain ? -1 : 1;
+	if (a->bus != b->bus)
+		return a->bus < b->bus ? -1 : 1;
+	if (a->dev != b->dev)
+		return a->dev < b->dev ? -1 : 1;
+	return strcmp(a->name, b->name);
 }
 
 static size_t read_slots(const struct pp_model *m, struct slot **out)
@@ -154,6 +167,7 @@ static size_t read_slots(const struct pp_model *m, struct slot **out)
 		n++;
 	}
 	strv_free(&names);
+	qsort(*out, n, sizeof(**out), slot_cmp);
 	return n;
 }
 
@@ -171,14 +185,25 @@ static void free_slots(struct slot *v, size_t n)
 
 static int print_text(const struct slot *v, size_t n)
 {
-	printf("%-6s %-10s %-14s %-3s %-40s %s\n", "SLOT", "ADDRESS", "PORT", "ISO", "LINK", "A CARD HERE SHARES ITS GROUP WITH");
+	int wn = 4, wl = 4, wi = 8;
+
+	for (size_t i = 0; i < n; i++) {
+		if ((int)strlen(v[i].name) > wn)
+			wn = (int)strlen(v[i].name);
+		if (v[i].link && (int)strlen(v[i].link) > wl)
+			wl = (int)strlen(v[i].link);
+		if ((int)strlen(v[i].isolation) > wi)
+			wi = (int)strlen(v[i].isolation);
+	}
+	printf("%-*s %-10s %-12s %-*s %-*s %s\n", wn, "SLOT", "ADDRESS", "PORT", wi, "ISOLATES", wl, "LINK",
+	       "A CARD THERE SHARES ITS GROUP WITH");
 	for (size_t i = 0; i < n; i++) {
 		const struct slot *s = &v[i];
 		char addr[16], *shares = strv_join(&s->shares, " ");
 
 		snprintf(addr, sizeof(addr), "%04x:%02x:%02x", s->domain, s->bus, s->dev);
-		printf("%-6s %-10s %-14s %-3s %-40s %s\n", s->name, addr, s->port ? s->port->bdf : "-",
-		       s->isolates ? "yes" : "no", s->link ? s->link : "-", s->shares.n ? shares : "nothing");
+		printf("%-*s %-10s %-12s %-*s %-*s %s\n", wn, s->name, addr, s->port ? s->port->bdf : "-", wi,
+		       s->isolation, wl, s->link ? s->link : "-", s->shares.n ? shares : "nothing (a group of its own)");
 		free(shares);
 	}
 	return fflush(stdout) ? -1 : 0;
