@@ -260,7 +260,7 @@ static int run_slots(struct pp_ctx *ctx, int argc, char **argv)
 const struct pp_command cmd_slots = {
 	.name = "slots",
 	.args = NULL,
-	.summary = "list the physical slots: the port behind each, its link, and what a card there would share its group with",
+	.summary = "list the physical slots, the port behind each, and what a card there would share its group with",
 	.opts = slots_opts,
 	.min_args = 0,
 	.max_args = 0,
