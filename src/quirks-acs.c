@@ -27,7 +27,7 @@
 
 #define ANY_DEVICE -1
 
-enum acs_quirk_fn { AMD_SB, MF_ENDPOINT, QCOM_RP, INTEL_PCH, INTEL_SPT_PCH, CAVIUM };
+enum acs_quirk_fn { AMD_SB, MF_ENDPOINT, QCOM_RP, INTEL_PCH, INTEL_SPT_PCH, CAVIUM, INTEL_RCIEP };
 
 struct acs_row {
 	int vendor, device;		/* device ANY_DEVICE: every device of the vendor */
@@ -67,6 +67,10 @@ static const struct acs_row acs_rows[] = {
 	{ 0x8086, 0x10d9, MF_ENDPOINT },
 	/* I219 */
 	{ 0x8086, 0x15b7, MF_ENDPOINT }, { 0x8086, 0x15b8, MF_ENDPOINT },
+	/* Intel RCiEPs: peer-to-peer only on translated addresses (VT-d r3.1 sec 3.16).
+	 * Not in the stored tree: added by kernel commit 3247bd10a450 ("PCI: Add ACS
+	 * quirk for Intel Root Complex Integrated Endpoints", 5.x), right here. */
+	{ 0x8086, ANY_DEVICE, INTEL_RCIEP },
 	/* QCOM QDF2xxx root ports */
 	{ 0x17cb, 0x0400, QCOM_RP }, { 0x17cb, 0x0401, QCOM_RP },
 	/* Intel PCH root ports */
@@ -180,6 +184,12 @@ int acs_quirk(const struct pp_host *h, const struct pp_function *f, unsigned int
 			fl &= f->acs_cap_bits | ACS_EC;
 			ret = fl & ~ctrl ? 0 : 1;
 			q->name = "pci_quirk_intel_spt_pch_acs";
+			break;
+		case INTEL_RCIEP:
+			if (f->is_pcie != PP_YES || f->port != PP_PORT_RC_INTEGRATED)
+				break;
+			ret = fl & ~(unsigned int)(ACS_SV | ACS_RR | ACS_CR | ACS_UF) ? 0 : 1;
+			q->name = "pci_quirk_rciep_acs";
 			break;
 		case CAVIUM:
 			fl &= ~(unsigned int)(ACS_SV | ACS_TB | ACS_RR | ACS_CR | ACS_UF | ACS_DT);
