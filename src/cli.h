@@ -105,5 +105,7 @@ extern const struct pp_command cmd_rebind;
 extern const struct pp_command cmd_explain;
 extern const struct pp_command cmd_snapshot;
 extern const struct pp_command cmd_report;
+extern const struct pp_command cmd_why;
+extern const struct pp_command cmd_slots;
 
 #endif

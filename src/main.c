@@ -11,6 +11,8 @@ static const struct pp_command *const commands[] = {
 	/* in the order a sysadmin uses them */
 	&cmd_list,
 	&cmd_explain,
+	&cmd_why,
+	&cmd_slots,
 	&cmd_unbind,
 	&cmd_reset,
 	&cmd_rebind,

@@ -267,8 +267,12 @@ static void read_config(struct pp_model *m, struct pp_function *f, struct pci_de
 			? PP_YES : PP_NO;
 	cap = pci_find_cap(d, PCI_EXT_CAP_ID_ACS, PCI_CAP_EXTENDED);
 	f->has_acs = cap ? PP_YES : PP_NO;
-	if (cap)
+	if (cap) {
 		f->acs_ctrl = pci_read_word(d, cap->addr + PCI_ACS_CTRL);
+		f->acs_cap_bits = pci_read_word(d, cap->addr + PCI_ACS_CAP);
+		if ((size_t)cap->addr + 12 <= f->config_len)
+			f->acs_dword8 = pci_read_long(d, cap->addr + 8);
+	}
 	f->has_sriov_cap = pci_find_cap(d, PCI_EXT_CAP_ID_SRIOV, PCI_CAP_EXTENDED) != NULL;
 }
 

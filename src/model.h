@@ -77,6 +77,11 @@ struct pp_function {
 	enum pp_tri pm_no_soft_reset;	/* PMCSR NoSoftRst */
 	enum pp_tri has_acs;		/* ACS extended capability */
 	unsigned int acs_ctrl;		/* ACS control register when has_acs */
+	unsigned int acs_cap_bits;	/* ACS capability register when has_acs */
+	unsigned int acs_dword8;	/* the dword at ACS cap + 8: where Intel's Sunrise/Union Point
+					 * root ports keep their ACS control (quirks.c); 0 unread */
+	int predicted_group;		/* the group the kernel's pci_device_group gives it, computed
+					 * from config space (predict.c); valid once m->predicted */
 	bool has_sriov_cap;
 	/* downstream ports: LnkCap max speed (1 = 2.5 GT/s, 2 = 5, 3 = 8, ...),
 	 * Data Link Layer Link Active reporting, and LnkSta DLLLA as read */
@@ -180,6 +185,8 @@ struct pp_model {
 	size_t n_groups;
 	struct pci_access *pacc;	/* kept for name lookups and selectors */
 	struct pp_strv problems;	/* non-fatal: what could not be read */
+	bool predicted;			/* predicted_group filled in (predict_ensure) */
+	size_t n_predicted_groups;
 };
 
 struct pp_model_opts {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "predict.h"
 #include "render-json.h"
 
 /*
@@ -114,6 +115,27 @@ json_object *json_host(const struct pp_model *m)
 	json_object_object_add(o, "allow_unsafe_interrupts", json_tri(h->allow_unsafe_interrupts));
 	json_object_object_add(o, "page_size", json_object_new_int64((int64_t)h->page_size));
 	json_object_object_add(o, "config_space_limited", json_object_new_boolean(h->config_limited));
+	{
+		/* The kernel's grouping computed from config space (predict.c). */
+		json_object *p = json_object_new_object(), *d = json_object_new_array();
+		struct pp_strv diff = { 0 };
+
+		predict_ensure(m);
+		json_object_object_add(p, "basis", json_object_new_string(predict_from_capability(m) ?
+									   "acs-capability" : "acs-control"));
+		json_object_object_add(p, "groups", json_object_new_int((int)m->n_predicted_groups));
+		if (predict_from_capability(m)) {
+			json_object_object_add(p, "matches_kernel", NULL);
+		} else {
+			json_object_object_add(p, "matches_kernel", json_object_new_boolean(predict_matches_kernel(m, &diff)));
+			for (size_t i = 0; i < diff.n; i++)
+				json_object_array_add(d, json_object_new_string(diff.v[i]));
+		}
+		json_object_object_add(p, "differences", d);
+		json_object_object_add(p, "divergence", json_string_or_null(diff.n ? predict_known_divergence(m) : NULL));
+		strv_free(&diff);
+		json_object_object_add(o, "group_prediction", p);
+	}
 	json_object_object_add(o, "sysroot", json_object_new_string(m->root->display ? m->root->display : m->root->live ? "/" : m->root->dir));
 	return o;
 }
@@ -177,7 +199,6 @@ static json_object *json_host_use(const struct pp_function *f)
 json_object *json_function(const struct pp_model *m, const struct pp_function *f)
 {
 	json_object *o = json_object_new_object(), *vfs;
-	(void)m;
 
 	json_object_object_add(o, "address", json_object_new_string(f->bdf));
 	json_object_object_add(o, "vendor_id", json_hex(f->vendor_id, 4));
@@ -195,6 +216,8 @@ json_object *json_function(const struct pp_model *m, const struct pp_function *f
 	json_object_object_add(o, "driver", json_string_or_null(f->driver));
 	json_object_object_add(o, "driver_override", json_string_or_null(f->driver_override));
 	json_object_object_add(o, "iommu_group", f->iommu_group < 0 ? NULL : json_object_new_int(f->iommu_group));
+	predict_ensure(m);
+	json_object_object_add(o, "predicted_group", json_object_new_int(f->predicted_group));
 	json_object_object_add(o, "reset_methods", json_strv(&f->reset_methods));
 	json_object_object_add(o, "reset_file", json_object_new_boolean(f->has_reset_attr));
 	json_object_object_add(o, "flr", json_tri(f->has_flr));
