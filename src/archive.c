@@ -381,6 +381,34 @@ static int tree_put(struct tree *t, const struct pp_strv *comps, enum tree_kind 
 	return rc;
 }
 
+/* proc/PID/fd/N -> /dev/vfio/GROUP or /dev/vfio/devices/vfioN: the record of
+ * a process holding a VFIO file.  Read as text (root_link_target), never
+ * followed, so the only links allowed to name something outside the tree. */
+bool snap_link_is_vfio_holder(const char *rel, const char *target)
+{
+	const char *p = rel, *t = target;
+	size_t n;
+
+	if (strncmp(p, "proc/", 5) != 0)
+		return false;
+	p += 5;
+	n = strspn(p, "0123456789");
+	if (!n || strncmp(p + n, "/fd/", 4) != 0)
+		return false;
+	p += n + 4;
+	if (!*p || strspn(p, "0123456789") != strlen(p) || !t || strncmp(t, "/dev/vfio/", 10) != 0)
+		return false;
+	t += 10;
+	if (strncmp(t, "devices/vfio", 12) == 0)
+		t += 12;
+	return *t && strspn(t, "0123456789") == strlen(t);
+}
+
+bool snap_link_allowed(const char *rel, const char *target)
+{
+	return snap_link_stays_inside(rel, target) || snap_link_is_vfio_holder(rel, target);
+}
+
 bool snap_link_stays_inside(const char *rel, const char *target)
 {
 	struct pp_strv comps = { 0 };
@@ -611,7 +639,7 @@ static int out_entry(struct snap_out *o, const char *rel, enum tree_kind kind, c
 		strv_free(&comps);
 		return pp_fail("%s: entry '%s': %s (bug)", o->path, rel, why ? why : "empty name");
 	}
-	if (kind == TREE_LINK && !snap_link_stays_inside(rel, data)) {
+	if (kind == TREE_LINK && !snap_link_allowed(rel, data)) {
 		strv_free(&comps);
 		return pp_fail("%s: entry '%s': link to '%s' leaves the tree (bug)", o->path, rel,
 				(const char *)data);
@@ -851,10 +879,13 @@ static int unpack_entries(const char *file, struct archive *a, struct tree *t, s
 		if (kind == AE_IFLNK) {
 			const char *target = archive_entry_symlink(e);
 
-			if (!snap_link_stays_inside(norm, target))
+			if (!snap_link_allowed(norm, target))
 				rc = refuse(file, name, "link to '%s' leaves the tree", target ? target : "");
-			else if (tree_put(t, &comps, TREE_LINK, target, 0) == 0)
-				strv_push(links, norm);
+			else if (tree_put(t, &comps, TREE_LINK, target, 0) == 0) {
+				/* holder records are read as text, never resolved */
+				if (!snap_link_is_vfio_holder(norm, target))
+					strv_push(links, norm);
+			}
 			else
 				rc = -1;
 		} else if (kind == AE_IFREG) {

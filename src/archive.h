@@ -48,6 +48,10 @@ const char *snap_out_path(const struct snap_out *o);
  * caught by root_resolve() when read.
  */
 bool snap_link_stays_inside(const char *rel, const char *target);
+/* Is rel -> target a recorded VFIO holder (proc/PID/fd/N -> /dev/vfio/...)? */
+bool snap_link_is_vfio_holder(const char *rel, const char *target);
+/* What a snapshot may hold as a link: inside the tree, or a VFIO holder record. */
+bool snap_link_allowed(const char *rel, const char *target);
 
 /*
  * --sysroot accepts a directory or a snapshot tarball.  For a regular

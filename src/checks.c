@@ -186,6 +186,7 @@ static const struct check checks[] = {
 	{ "sriov-pf-enabled", PP_BLOCKER, false, true, check_sriov_pf_enabled },
 	{ "group-not-viable", PP_BLOCKER, false, true, check_group_not_viable },
 	{ "host-in-use", PP_BLOCKER, false, true, check_host_in_use },
+	{ "in-use-by-vm", PP_BLOCKER, false, true, check_in_use_by_vm },
 	/* warnings: it works, at a cost */
 	{ "acs-override", PP_WARNING, true, false, check_acs_override },
 	{ "no-reset", PP_WARNING, false, true, check_no_reset },

@@ -37,6 +37,8 @@ static bool worth_reprobing(const struct pp_function *f)
 	return (f->driver && function_is_user_owned(f)) || f->driver_override;
 }
 
+static const char *const rebind_refusals[] = { "in-use-by-vm", NULL };
+
 static int plan_one(struct pp_session *s, struct plan *p, bool *skip)
 {
 	struct pp_function *f = p->f;
@@ -171,6 +173,21 @@ static int run_rebind(struct pp_ctx *ctx, int argc, char **argv)
 			moved_free(&p->rec);
 		else
 			n_plans++;
+	}
+	/* A running guest holds it: taking it back would pull it from under
+	 * that guest (never overridden). */
+	{
+		size_t refused = 0;
+
+		for (size_t i = 0; i < n_plans; i++) {
+			struct pp_set js = { .members = &plans[i].f, .n = 1 };
+
+			refused += refuse_findings(&s, &js, &plans[i].f, 1, rebind_refusals);
+		}
+		if (refused) {
+			rc = PP_EXIT_BLOCKED;
+			goto out;
+		}
 	}
 	for (size_t i = 0; i < n_plans; i++) {
 		int one = run_one(&s, &plans[i]);

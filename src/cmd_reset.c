@@ -26,7 +26,7 @@ static const struct pp_opt reset_opts[] = {
 	{ OPT_END, NULL, 0, NULL, NULL },
 };
 
-static const char *const reset_refusals[] = { "not-endpoint", "boot-vga", "host-in-use", NULL };
+static const char *const reset_refusals[] = { "not-endpoint", "boot-vga", "host-in-use", "in-use-by-vm", NULL };
 
 
 static int run_reset(struct pp_ctx *ctx, int argc, char **argv)

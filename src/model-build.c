@@ -362,6 +362,7 @@ struct pp_model *model_build(struct pp_root *root, const struct pp_model_opts *o
 	attach_blockdevs(m);
 	attach_framebuffers(m);
 	attach_state(m);
+	attach_vfio_holders(m);
 	return m;
 }
 
@@ -376,6 +377,8 @@ static void free_function(struct pp_function *f)
 	free(f->driver);
 	free(f->driver_override);
 	strv_free(&f->reset_methods);
+	strv_free(&f->vfio_holders);
+	free(f->vfio_dev);
 	free(f->bars);
 	free(f->children);
 	free(f->virtfns);

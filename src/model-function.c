@@ -416,6 +416,15 @@ void read_function(struct pp_model *m, struct pp_function *f, int numeric)
 	}
 	f->has_reset_attr = fn_exists(m, f, "reset");
 	f->has_vfio_dev = fn_exists(m, f, "vfio-dev");
+	if (f->has_vfio_dev) {
+		struct pp_strv names = { 0 };
+		char *p = fn_path(f, "vfio-dev");
+
+		if (root_list_dir(m->root, p, &names) && names.n == 1 && valid_driver_name(names.v[0]))
+			f->vfio_dev = xstrdup(names.v[0]);
+		strv_free(&names);
+		free(p);
+	}
 	if (fn_read(m, f, "sriov_numvfs", buf, sizeof(buf), false)) {
 		errno = 0;
 		v = strtol(buf, &end_numvfs, 10);

@@ -434,3 +434,91 @@ void read_host(struct pp_model *m)
 	h->read_as_root = read_as_root(m);
 	read_modules(m);
 }
+
+/* QEMU's guest name from a NUL-separated command line: -name guest=NAME,...
+ * or -name NAME; NULL when there is none. */
+static char *guest_name(const char *argv, size_t len)
+{
+	for (const char *p = argv; p < argv + len; p += strlen(p) + 1) {
+		const char *next = p + strlen(p) + 1;
+
+		if (strcmp(p, "-name") != 0 || next >= argv + len)
+			continue;
+		if (strncmp(next, "guest=", 6) == 0)
+			next += 6;
+		return xstrndup(next, strcspn(next, ","));
+	}
+	return NULL;
+}
+
+static void hold(struct pp_function *f, const char *who)
+{
+	if (!strv_contains(&f->vfio_holders, who))
+		strv_push(&f->vfio_holders, who);
+}
+
+void attach_vfio_holders(struct pp_model *m)
+{
+	struct pp_strv pids = { 0 };
+
+	/* A running guest holds /dev/vfio/GROUP or /dev/vfio/devices/vfioN open
+	 * (the group and the iommufd cdev interfaces). */
+	root_list_dir(m->root, "proc", &pids);
+	for (size_t i = 0; i < pids.n; i++) {
+		struct pp_strv fds = { 0 };
+		char *dir, *who = NULL;
+
+		if (strspn(pids.v[i], "0123456789") != strlen(pids.v[i]))
+			continue;
+		dir = xasprintf("proc/%s/fd", pids.v[i]);
+		root_list_dir(m->root, dir, &fds);
+		for (size_t k = 0; k < fds.n; k++) {
+			char *link = xasprintf("%s/%s", dir, fds.v[k]), *target = root_link_target(m->root, link);
+			const char *rest;
+
+			free(link);
+			if (!target || strncmp(target, "/dev/vfio/", 10) != 0) {
+				free(target);
+				continue;
+			}
+			if (!who) {
+				char comm[64] = "", *p = xasprintf("proc/%s/comm", pids.v[i]), *cmd, *guest = NULL;
+				size_t len = 0;
+
+				root_read_attr(m->root, p, comm, sizeof(comm));
+				free(p);
+				p = xasprintf("proc/%s/cmdline", pids.v[i]);
+				cmd = root_read_file(m->root, p, 1 << 20, &len);
+				free(p);
+				if (cmd)
+					guest = guest_name(cmd, len);
+				who = guest ? xasprintf("pid %s (%s, guest %s)", pids.v[i], comm, guest)
+					    : xasprintf("pid %s (%s)", pids.v[i], comm);
+				free(guest);
+				free(cmd);
+			}
+			rest = target + 10;
+			{
+				char *held = xasprintf("%s: %s", who, target);
+
+				if (strncmp(rest, "devices/", 8) == 0) {
+					for (size_t n = 0; n < m->n_functions; n++)
+						if (m->functions[n].vfio_dev &&
+						    strcmp(m->functions[n].vfio_dev, rest + 8) == 0)
+							hold(&m->functions[n], held);
+				} else if (strspn(rest, "0123456789") == strlen(rest) && *rest) {
+					const struct pp_group *g = model_group(m, atoi(rest));
+
+					for (size_t n = 0; g && n < g->n_members; n++)
+						hold(g->members[n], held);
+				}
+				free(held);
+			}
+			free(target);
+		}
+		free(who);
+		strv_free(&fds);
+		free(dir);
+	}
+	strv_free(&pids);
+}

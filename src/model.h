@@ -103,6 +103,9 @@ struct pp_function {
 	bool has_reset_attr;		/* the "reset" file exists */
 	int boot_vga;			/* -1 when absent */
 	bool has_vfio_dev;		/* a vfio-dev/ directory: bound to vfio-pci or a variant driver */
+	char *vfio_dev;			/* its name there ("vfio3": /dev/vfio/devices/vfio3), or NULL */
+	struct pp_strv vfio_holders;	/* processes holding its VFIO file open:
+					 * "pid 812 (qemu-system-x86, guest win11): /dev/vfio/12" */
 	int sriov_numvfs;		/* enabled VFs of an SR-IOV PF; -1 when not a PF */
 
 	struct pp_bar *bars;

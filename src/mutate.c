@@ -132,8 +132,12 @@ size_t refuse_findings(struct pp_session *s, const struct pp_set *set, struct pp
 				listed |= strcmp(fd->code, *c) == 0;
 			if (!listed)
 				continue;
-			render_refusal(stderr, check[i], fd, s->ctx->force, "--force");
-			refused += !s->ctx->force;
+			/* A running guest's device is never taken or reset under it. */
+			bool forced = s->ctx->force && strcmp(fd->code, "in-use-by-vm") != 0;
+
+			render_refusal(stderr, check[i], fd, forced,
+				       strcmp(fd->code, "in-use-by-vm") == 0 ? NULL : "--force");
+			refused += !forced;
 		}
 		findings_free(&fs);
 	}

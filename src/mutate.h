@@ -117,7 +117,8 @@ bool reset_method_known(const char *asked);
 enum reset_plan_result reset_plan(const struct pp_model *m, struct pp_function *f, const char *asked,
 				  struct pp_reset_plan *p, char **why);
 void reset_plan_free(struct pp_reset_plan *p);
-/* Functions in the scope, other than the one reset, that a host driver owns ("BDF (driver)"). */
+/* Functions in the scope, other than the one reset, that a host driver owns or a running
+ * guest holds ("BDF (driver)", "BDF (vfio-pci, in use by pid N ...)"). */
 size_t reset_bystanders(const struct pp_reset_plan *p, struct pp_strv *named);
 /* Select, reset, restore.  0 or -errno with *why; *note: something to tell even on success. */
 int reset_apply(struct pp_session *s, const struct pp_reset_plan *p, char **why, char **note);

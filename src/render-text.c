@@ -256,9 +256,11 @@ void render_refusal(FILE *out, const struct pp_function *f, const struct pp_find
 		len--;
 	if (forced)
 		fprintf(out, "%s: %s: warning: %.*s (going ahead: %s)\n", pp_progname, f->bdf, len, msg, override);
-	else
+	else if (override)
 		fprintf(out, "%s: %s: refused: %.*s (use %s to override)\n", pp_progname, f->bdf, len, msg,
 			override);
+	else
+		fprintf(out, "%s: %s: refused: %.*s (no override)\n", pp_progname, f->bdf, len, msg);
 	free(msg);
 }
 

@@ -19,7 +19,8 @@ char *text_reset_methods(const struct pp_function *f);
 void render_finding(FILE *out, const struct pp_finding *x);
 /* explain: host-wide findings once, each function's own, the verdict line. */
 int render_explain(FILE *out, const struct pp_verdict *v);
-/* A mutation refused (or allowed by the override) because of a finding. */
+/* A mutation refused (or allowed by the override) because of a finding;
+ * override NULL: nothing overrides it. */
 void render_refusal(FILE *out, const struct pp_function *f, const struct pp_finding *x, bool forced,
 		    const char *override);
 /* A scoped reset refused for the host-bound functions it would hit. */

@@ -94,9 +94,17 @@ size_t reset_bystanders(const struct pp_reset_plan *p, struct pp_strv *named)
 	size_t hostbound = 0;
 
 	for (size_t i = 0; i < p->n_scope; i++) {
-		if (p->scope[i] == p->f || function_is_user_owned(p->scope[i]))
+		const struct pp_function *g = p->scope[i];
+
+		if (g == p->f)
 			continue;
-		strv_pushf(named, "%s (%s)", p->scope[i]->bdf, p->scope[i]->driver);
+		/* A bystander a running guest holds is as off-limits as a host driver's. */
+		if (g->vfio_holders.n)
+			strv_pushf(named, "%s (%s, in use by %s)", g->bdf, g->driver ? g->driver : "vfio", g->vfio_holders.v[0]);
+		else if (!function_is_user_owned(g))
+			strv_pushf(named, "%s (%s)", g->bdf, g->driver);
+		else
+			continue;
 		hostbound++;
 	}
 	return hostbound;

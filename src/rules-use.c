@@ -100,3 +100,25 @@ void check_host_driver_bound(struct judge *j)
 	x->hint = xasprintf("`pcipass unbind %s` moves it to vfio-pci; `pcipass rebind` gives it back to %s",
 			    j->f->bdf, j->f->driver);
 }
+
+void check_in_use_by_vm(struct judge *j)
+{
+	const struct pp_function *f = j->f;
+	struct pp_finding *x;
+	struct sbuf b = { 0 };
+	char *who;
+
+	if (!f->vfio_holders.n)
+		return;
+	/* A guest that holds the VFIO file owns the device: taking it, or
+	 * resetting it under the guest, breaks that guest. */
+	x = emit(j, PP_BLOCKER);
+	who = strv_join(&f->vfio_holders, ", ");
+	sb_label(&b, f);
+	sb_add(&b, " is in use by a running guest, which holds its VFIO file open (%s).", who);
+	x->message = sb_take(&b);
+	for (size_t i = 0; i < f->vfio_holders.n; i++)
+		strv_pushf(&x->evidence, "proc/*/fd: %s", f->vfio_holders.v[i]);
+	x->hint = xstrdup("shut that guest down (or detach the device from it) first");
+	free(who);
+}

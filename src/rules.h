@@ -144,6 +144,7 @@ void check_sriov_pf_enabled(struct judge *j);
 void check_acs_override(struct judge *j);
 void check_no_iommu_group(struct judge *j);
 void check_direct_mapping_required(struct judge *j);
+void check_in_use_by_vm(struct judge *j);
 void check_no_flr(struct judge *j);
 void check_pm_reset_only(struct judge *j);
 void check_stale_reset_method(struct judge *j);

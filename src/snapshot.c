@@ -327,6 +327,69 @@ static void record_acpi_table_names(struct recorder *rec)
 	strv_free(&names);
 }
 
+/* Processes holding a VFIO file: proc/PID/comm, the fd links into
+ * /dev/vfio (recorded as text, never followed) and the command line cut to
+ * the program and QEMU's -name argument, the guest's name.  Nothing else of
+ * the process is kept. */
+static void record_vfio_holders(struct recorder *rec)
+{
+	struct pp_strv pids = { 0 };
+
+	root_list_dir(rec->r, "proc", &pids);
+	for (size_t i = 0; i < pids.n; i++) {
+		struct pp_strv fds = { 0 };
+		char *dir;
+		bool any = false;
+
+		if (strspn(pids.v[i], "0123456789") != strlen(pids.v[i]))
+			continue;
+		dir = xasprintf("proc/%s/fd", pids.v[i]);
+		root_list_dir(rec->r, dir, &fds);
+		for (size_t k = 0; k < fds.n && !rec->rc; k++) {
+			char *rel = xasprintf("%s/%s", dir, fds.v[k]), *target = root_link_target(rec->r, rel);
+
+			if (target && snap_link_is_vfio_holder(rel, target)) {
+				rec->rc = snap_out_symlink(rec->out, rel, target);
+				rec->res->links++;
+				any = true;
+			}
+			free(target);
+			free(rel);
+		}
+		if (any) {
+			char *p = xasprintf("proc/%s/comm", pids.v[i]), *cmd;
+			size_t len = 0;
+			struct sbuf cut = { 0 };
+
+			copy_plain(rec, p);
+			free(p);
+			p = xasprintf("proc/%s/cmdline", pids.v[i]);
+			cmd = root_read_file(rec->r, p, 1 << 20, &len);
+			for (const char *a = cmd; cmd && a < cmd + len; a += strlen(a) + 1) {
+				bool name = strcmp(a, "-name") == 0 && a + strlen(a) + 1 < cmd + len;
+
+				/* each argument with the NUL that ends it */
+				if (a == cmd || name)
+					sb_add_bytes(&cut, a, strlen(a) + 1);
+				if (name) {
+					a += strlen(a) + 1;
+					sb_add_bytes(&cut, a, strlen(a) + 1);
+				}
+			}
+			if (cut.len) {
+				put_file(rec, p, cut.s, cut.len);
+				rec->res->files++;
+			}
+			free(cut.s);
+			free(cmd);
+			free(p);
+		}
+		strv_free(&fds);
+		free(dir);
+	}
+	strv_free(&pids);
+}
+
 /* What pcipass unbind remembered (run/pcipass/<bdf>), read by the model too. */
 static void record_state(struct recorder *rec)
 {
@@ -506,6 +569,7 @@ int snapshot_record(const struct pp_model *m, const char *source_name, struct sn
 		free(s);
 	}
 	record_irq_chips(&rec);
+	record_vfio_holders(&rec);
 	record_acpi_table_names(&rec);
 	record_proc(&rec);
 	record_state(&rec);

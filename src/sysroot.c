@@ -546,6 +546,27 @@ char *root_link_basename(const struct pp_root *r, const char *rel)
 	return base;
 }
 
+char *root_link_target(const struct pp_root *r, const char *rel)
+{
+	/* The directory is resolved inside the root; the link itself is read,
+	 * never followed, so its target may point anywhere (a /proc fd link). */
+	const char *slash = strrchr(rel, '/');
+	char *dir = slash ? xstrndup(rel, (size_t)(slash - rel)) : xstrdup(".");
+	int fd = rooted_open(r, dir, O_RDONLY | O_DIRECTORY, NULL);
+	char buf[4096];
+	ssize_t n;
+
+	free(dir);
+	if (fd < 0)
+		return fail(fd), NULL;
+	n = readlinkat(fd, slash ? slash + 1 : rel, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
+
 bool root_list_dir(const struct pp_root *r, const char *rel, struct pp_strv *out)
 {
 	int fd = rooted_open(r, rel, O_RDONLY | O_DIRECTORY, NULL);

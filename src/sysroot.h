@@ -63,6 +63,9 @@ char *root_resolve(const struct pp_root *r, const char *rel);
 char *root_resolve_dir(const struct pp_root *r, const char *rel);
 /* Last component of where a symlink points ("../../e1000e" -> "e1000e"). */
 char *root_link_basename(const struct pp_root *r, const char *rel);
+/* What the symlink at rel says, unresolved (NULL with errno); the directories
+ * above it stay inside the root. */
+char *root_link_target(const struct pp_root *r, const char *rel);
 /* Directory entries (no "." and ".."), sorted.  false when not a directory. */
 bool root_list_dir(const struct pp_root *r, const char *rel, struct pp_strv *out);
 

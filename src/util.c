@@ -222,6 +222,17 @@ void sb_add(struct sbuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+void sb_add_bytes(struct sbuf *b, const void *data, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->s = xrealloc(b->s, b->cap);
+	}
+	memcpy(b->s + b->len, data, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
 char *sb_take(struct sbuf *b)
 {
 	char *s = b->s ? b->s : xstrdup("");

@@ -64,6 +64,8 @@ struct sbuf {
 	size_t len, cap;
 };
 void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* n bytes as they are, NULs included (len counts them). */
+void sb_add_bytes(struct sbuf *b, const void *data, size_t n);
 char *sb_take(struct sbuf *b);
 
 /* s made safe for a terminal: C0/C1 controls, DEL, backslash and invalid

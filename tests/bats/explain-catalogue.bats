@@ -384,3 +384,25 @@ setup() {
 	run --separate-stderr pp --sysroot "$(snapshot pcibridge)" explain --json 02:02.0
 	echo "$output" | jq -e '.functions[0].reset.set_reset == false'
 }
+
+@test "in-use-by-vm: a running guest holds the group; reset and rebind refuse it, --force or not" {
+	run findings "$(snapshot derived/vfio-in-use)" 03:00.0
+	assert_output "0000:03:00.0 in-use-by-vm:blocker"
+	run --separate-stderr pp --sysroot "$(snapshot derived/vfio-in-use)" explain --json 03:00.0
+	assert_failure 1
+	echo "$output" | jq -e '.functions[0].findings[0].evidence == ["proc/*/fd: pid 4242 (qemu-system-x86, guest win11): /dev/vfio/8"]'
+	run findings "$(snapshot vfio)" 03:00.0
+	refute_output --partial in-use-by-vm
+	for cmd in "reset --dry-run" "reset --dry-run --force" "rebind --dry-run"; do
+		# shellcheck disable=SC2086 # cmd's words are meant to split
+		run --separate-stderr pp --sysroot "$(snapshot derived/vfio-in-use)" $cmd 03:00.0
+		assert_failure 1
+		[ -z "$output" ]
+		[[ "$stderr" == *"refused: 0000:03:00.0 (QEMU NVM Express Controller) is in use by a running guest"*"(no override)" ]]
+	done
+	# a snapshot of the tree keeps the holder: it replays the same
+	run pp --sysroot "$(snapshot derived/vfio-in-use)" snapshot -o "$BATS_TEST_TMPDIR/copy"
+	assert_success
+	run findings "$BATS_TEST_TMPDIR/copy" 03:00.0
+	assert_output "0000:03:00.0 in-use-by-vm:blocker"
+}

@@ -159,6 +159,7 @@ direct-mapping-required
 sriov-pf-enabled
 group-not-viable
 host-in-use
+in-use-by-vm
 acs-override
 no-reset
 bus-reset-scope

@@ -17,7 +17,7 @@ real=$(cd "$here/.." && pwd)
 out=${DERIVED_OUT:-$here}
 all=(pcibridge-shared-page pcibridge-unaligned-bar switch-bus-range pcibridge-nonroot
 	vfio-nointremap vfio-nointremap-unsafe rootports-direct-region rootports-acs-override
-	rootports-no-group rootports-quirk)
+	rootports-no-group rootports-quirk vfio-in-use)
 
 case ${1:-} in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;; esac
 [ $# -gt 0 ] && names=("$@") || names=("${all[@]}")
@@ -35,6 +35,7 @@ source_of() {
 	vfio-nointremap) echo "$real/vfio.tar.gz" ;;
 	vfio-nointremap-unsafe) echo "$out/vfio-nointremap.tar.gz" ;;
 	rootports-*) echo "$real/rootports.tar.gz" ;;
+	vfio-in-use) echo "$real/vfio.tar.gz" ;;
 	*) die "unknown derived tree '$1' (known: ${all[*]})" ;;
 	esac
 }
@@ -167,6 +168,20 @@ edit_rootports-quirk() {
 	poke_byte "$d/config" 3 10 15
 	echo "0000:02:00.0 (e1000e, 8086:10d3): device id 0x10d3 -> 0x1502 in its device attribute"
 	echo "and config bytes 2-3, the Intel 82579LM that drivers/pci/quirks.c quirk_no_flr lists."
+}
+
+edit_vfio-in-use() {
+	local d=$1/proc/4242
+	[ "$(readlink "$1/sys/bus/pci/devices/0000:03:00.0/iommu_group")" = ../../../../kernel/iommu_groups/8 ] ||
+		die "0000:03:00.0 is not in group 8"
+	[ ! -e "$d" ] || die "$d exists"
+	mkdir -p "$d/fd"
+	printf 'qemu-system-x86\n' > "$d/comm"
+	printf 'qemu-system-x86_64\0-name\0guest=win11,debug-threads=on\0' > "$d/cmdline"
+	ln -s /dev/vfio/8 "$d/fd/27"
+	echo "proc/4242 added: a QEMU (comm qemu-system-x86, -name guest=win11) holding /dev/vfio/8,"
+	echo "the group of 0000:03:00.0 (nvme on vfio-pci), open as fd 27: a running guest, which"
+	echo "capture-sysfs.sh records this way (proc/PID/comm, cmdline cut, the fd links)."
 }
 
 pack() {
