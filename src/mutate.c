@@ -67,11 +67,13 @@ int session_begin(struct pp_session *s, struct pp_ctx *ctx, const char *command)
 		return pp_error("%s: needs root: it writes to /sys and %s (--dry-run shows the writes without them)",
 				command, "/" STATE_DIR);
 	}
-	if (!ctx->dry_run) {
+	/* A sysroot directory another user can change could be swapped under
+	 * us; the live root is the system's own and is not judged. */
+	if (!ctx->dry_run && !ctx->root.live) {
 		char *why = NULL;
 
 		if (root_check_owner(&ctx->root, geteuid(), &why) < 0) {
-			char *shown = pp_escape(ctx->root.live ? "/" : ctx->root.dir, 0);
+			char *shown = pp_escape(ctx->root.dir, 0);
 			rc = pp_error("%s: %s: refusing to write under it", shown, why ? why : strerror(errno));
 
 			free(shown);
