@@ -328,6 +328,53 @@ static void fn_facts(const struct pp_checker *c, const struct pp_set *set, const
 				   bar_mmappable(c, &f->bars[i]);
 }
 
+/* Add f to the completion unless it is there; false when the host keeps it. */
+static bool complete_with(struct pp_verdict *v, const struct pp_function *f)
+{
+	if (strv_contains(&v->completed_set, f->bdf))
+		return true;
+	if (never_assigned(f)) {
+		if (!v->completion_blocked)
+			v->completion_blocked = f;
+		return false;
+	}
+	strv_push(&v->completed_set, f->bdf);
+	return true;
+}
+
+/* The companions (HACKING, Checks: sets and companions), computed to a fixed
+ * point: each function added may bring its own group and reset set. */
+static void complete_set(const struct pp_checker *c, struct pp_verdict *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		strv_push(&v->completed_set, v->scope[i]->bdf);
+	for (size_t done = 0; done < v->completed_set.n && !v->completion_blocked; done++) {
+		struct pp_bdf b;
+		const struct pp_function *f;
+		const struct pp_group *g;
+		struct pp_function **rs;
+		size_t nrs;
+
+		if (!bdf_parse_sysfs(v->completed_set.v[done], &b) || !(f = model_find(c->m, &b)))
+			continue;
+		g = f->iommu_group >= 0 ? model_group(c->m, f->iommu_group) : NULL;
+		for (size_t k = 0; g && k < g->n_members; k++)
+			if (is_endpoint(g->members[k]) && host_bound(g->members[k]))
+				complete_with(v, g->members[k]);
+		if (function_level_reset(f))
+			continue;
+		nrs = vfio_reset_set(f, &rs);
+		for (size_t k = 0; k < nrs; k++)
+			if (is_endpoint(rs[k]) && !function_on_vfio(rs[k]))
+				complete_with(v, rs[k]);
+		free(rs);
+	}
+	if (v->completion_blocked)
+		strv_free(&v->completed_set);
+	else
+		strv_sort(&v->completed_set);
+}
+
 void verdict_judge(struct pp_checker *c, struct pp_function **scope, size_t n, bool alone, struct pp_verdict *v)
 {
 	struct pp_set together = { scope, n }, one = { NULL, 1 };
@@ -365,6 +412,8 @@ void verdict_judge(struct pp_checker *c, struct pp_function **scope, size_t n, b
 		}
 	}
 	v->assignable = alone ? v->n_assignable == n : v->blockers == 0;
+	if (!alone)
+		complete_set(c, v);
 }
 
 void verdict_free(struct pp_verdict *v)
@@ -376,6 +425,7 @@ void verdict_free(struct pp_verdict *v)
 	}
 	free(v->per_fn);
 	free(v->facts);
+	strv_free(&v->completed_set);
 	free(v->host);
 	strv_free(&v->blocker_codes);
 	memset(v, 0, sizeof(*v));

@@ -84,6 +84,12 @@ struct pp_verdict {
 	size_t n_assignable;		/* functions with no blocker */
 	bool assignable;		/* alone: every function; together: the set */
 	struct pp_strv blocker_codes;	/* distinct, in the order met */
+	/* together: the smallest set that contains this one and its companions
+	 * (host-bound members of its groups, and the reset sets of functions
+	 * with no function-level reset), sorted; empty when it cannot be
+	 * completed, with completion_blocked naming the function the host keeps */
+	struct pp_strv completed_set;
+	const struct pp_function *completion_blocked;
 };
 void verdict_judge(struct pp_checker *c, struct pp_function **scope, size_t n, bool alone, struct pp_verdict *v);
 void verdict_free(struct pp_verdict *v);

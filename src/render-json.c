@@ -345,6 +345,8 @@ int json_render_verdict(FILE *out, const struct pp_verdict *v, bool explain)
 		}
 		json_object_object_add(doc, "set", set);
 		json_object_object_add(doc, "assignable", json_object_new_boolean(v->assignable));
+		json_object_object_add(doc, "completed_set",
+				       v->alone || v->completion_blocked ? NULL : json_strv(&v->completed_set));
 	}
 	return print_stream(out, doc, "functions", v->n, verdict_item, v);
 }

@@ -186,6 +186,24 @@ int render_explain(FILE *out, const struct pp_verdict *v)
 	fputs("verdict: ", out);
 	print_wrapped(out, 9, 9, line);
 	free(line);
+	if (!v->alone) {
+		bool same = v->completed_set.n == v->n;
+
+		for (size_t i = 0; same && i < v->n; i++)
+			same = strv_contains(&v->completed_set, v->scope[i]->bdf);
+		if (v->completion_blocked) {
+			line = xasprintf("none: %s, part of the chipset, would have to come along",
+					 v->completion_blocked->bdf);
+			fputs("completed set: ", out);
+			print_wrapped(out, 15, 15, line);
+			free(line);
+		} else if (!same) {
+			line = strv_join(&v->completed_set, " ");
+			fputs("completed set: ", out);
+			print_wrapped(out, 15, 15, line);
+			free(line);
+		}
+	}
 	return ferror(out) ? -EIO : 0;
 }
 

@@ -224,3 +224,21 @@ limited-access"
 	echo "$output" | jq -e '[.functions[] | {address, assignable, codes: [.findings[].code]}] ==
 		[{"address": "0000:02:00.1", "assignable": true, "codes": ["sriov-vf"]}]'
 }
+
+@test "completed set: the companions a set needs, ready to paste; none when the chipset would have to come" {
+	run --separate-stderr pp --sysroot "$(snapshot pcibridge)" explain 02:01.0
+	assert_failure 1
+	assert_line --index -1 "completed set: 0000:02:01.0 0000:02:02.0"
+	# pasted, it is assignable
+	run --separate-stderr pp --sysroot "$(snapshot pcibridge)" explain 0000:02:01.0 0000:02:02.0
+	assert_success
+	refute_output --partial "completed set:"
+	run --separate-stderr pp --sysroot "$(snapshot gpu)" explain --json 01:00.1
+	echo "$output" | jq -e '.completed_set == ["0000:01:00.0", "0000:01:00.1"]'
+	run --separate-stderr pp --sysroot "$(snapshot rootports)" explain 00:1f.2
+	assert_line --index -1 "completed set: none: 0000:00:1f.0, part of the chipset, would have to come along"
+	run --separate-stderr pp --sysroot "$(snapshot rootports)" explain --json 00:1f.2
+	echo "$output" | jq -e '.completed_set == null'
+	run --separate-stderr pp --sysroot "$(snapshot rootports)" explain --all --json
+	echo "$output" | jq -e '.completed_set == null'
+}
