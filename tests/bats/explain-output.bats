@@ -26,8 +26,9 @@ verdict: 0000:03:00.0 can be assigned"
 	assert_failure 1
 	assert_line --index 0 "0000:01:00.1 Ethernet controller: Red Hat, Inc. Virtio 1.0 network device"
 	assert_line --index 1 "  blocker  group-not-viable: IOMMU group 4 of 0000:01:00.1 (Virtio 1.0 network"
-	assert_line --index -2 "verdict: 0000:01:00.1 cannot be assigned: 1 blocker (group-not-viable), 1"
-	assert_line --index -1 "         warning"
+	assert_line --index -3 "verdict: 0000:01:00.1 cannot be assigned: 1 blocker (group-not-viable), 1"
+	assert_line --index -2 "         warning"
+	assert_line --index -1 "completed set: 0000:01:00.0 0000:01:00.1 0000:01:00.2"
 }
 
 @test "text: a set that can go together says so, with its warnings counted" {
