@@ -223,6 +223,32 @@ size_t checks_catalogue(const char *const **codes)
 	return N_CHECKS;
 }
 
+void checker_set_strict(struct pp_checker *c, bool strict)
+{
+	c->strict = strict;
+}
+
+static const char *const strict_codes[] = { "no-reset", "no-flr", "bus-reset-scope", "conventional-bridge",
+					    "acs-override", "reset-quirk" };
+
+/* --strict raises the isolation warnings, and says so in the finding. */
+static void apply_strict(struct pp_finding *x)
+{
+	char *hint;
+
+	if (x->severity != PP_WARNING)
+		return;
+	for (size_t i = 0; i < sizeof(strict_codes) / sizeof(strict_codes[0]); i++)
+		if (strcmp(x->code, strict_codes[i]) == 0) {
+			x->severity = PP_BLOCKER;
+			hint = xasprintf("%s%s(a blocker under --strict: state or DMA may pass between guests)",
+					 x->hint ? x->hint : "", x->hint && *x->hint ? " " : "");
+			free(x->hint);
+			x->hint = hint;
+			return;
+		}
+}
+
 void checker_judge(struct pp_checker *c, const struct pp_set *set, const struct pp_function *f,
 		   struct pp_findings *out)
 {
@@ -237,6 +263,9 @@ void checker_judge(struct pp_checker *c, const struct pp_set *set, const struct 
 		j.check = &checks[i];
 		checks[i].run(&j);
 	}
+	if (c->strict)
+		for (size_t i = first; i < out->n; i++)
+			apply_strict(&out->v[i]);
 	/* Most serious first; within a severity, table order (insertion sort is stable). */
 	for (size_t i = first + 1; i < out->n; i++) {
 		struct pp_finding t = out->v[i];

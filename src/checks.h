@@ -38,6 +38,10 @@ struct pp_checker;
 
 struct pp_checker *checker_new(const struct pp_model *m);
 void checker_free(struct pp_checker *c);
+/* --strict: for hosts whose guests must not see each other's state, the
+ * reset and isolation warnings (no-reset, no-flr, bus-reset-scope,
+ * conventional-bridge, acs-override, reset-quirk) count as blockers. */
+void checker_set_strict(struct pp_checker *c, bool strict);
 bool set_contains(const struct pp_set *set, const struct pp_function *f);
 /*
  * Judge f as a member of set; appends its findings to out, most serious

@@ -143,6 +143,7 @@ static int apply_opt(struct pp_ctx *ctx, const struct pp_command *c, const struc
 	case OPT_QEMU_ARGS: ctx->qemu_args = true; break;
 	case OPT_MACHINE: ctx->machine = arg; break;
 	case OPT_CONTROLLER_INDEX: ctx->controller_index = arg; break;
+	case OPT_STRICT: ctx->strict = true; break;
 	default:
 		return pp_error("option --%s: not handled (bug)", o->long_name);
 	}

@@ -27,6 +27,7 @@ enum pp_optkey {
 	OPT_QEMU_ARGS,
 	OPT_MACHINE,
 	OPT_CONTROLLER_INDEX,
+	OPT_STRICT,
 	/* global options, accepted by every command */
 	GOPT_SYSROOT,
 	GOPT_VERBOSE,
@@ -60,6 +61,7 @@ struct pp_ctx {
 	const char *output;
 	bool libvirt_xml;
 	bool qemu_args;
+	bool strict;			/* --strict: reset and isolation warnings block */
 	const char *machine;		/* explain --machine */
 	const char *controller_index;	/* explain --controller-index */
 };

@@ -20,6 +20,8 @@ static const struct pp_opt explain_opts[] = {
 	{ OPT_ALL, "all", 'a', NULL, "judge every function alone, as list does (exit 1 if any has a blocker)" },
 	{ OPT_NUMERIC, "numeric", 'n', NULL, "numeric ids in headers; twice (-nn) for names and ids" },
 	{ OPT_JSON, "json", 'j', NULL, "print one JSON document" },
+	{ OPT_STRICT, "strict", 0, NULL,
+	  "count the reset and isolation warnings as blockers (guests that must not see each other's state)" },
 	{ OPT_LIBVIRT_XML, "libvirt-xml", 0, NULL,
 	  "print libvirt <hostdev> elements for the set, or its blockers (exit 1)" },
 	{ OPT_QEMU_ARGS, "qemu-args", 0, NULL, "print QEMU -device vfio-pci arguments for the set, or its blockers" },
@@ -114,6 +116,7 @@ static int run_explain(struct pp_ctx *ctx, int argc, char **argv)
 	for (size_t i = 0; i < m->problems.n; i++)
 		pp_warn("%s", m->problems.v[i]);
 	c = checker_new(m);
+	checker_set_strict(c, ctx->strict);
 	verdict_judge(c, scope, n, ctx->all, &v);
 	if (ctx->libvirt_xml || ctx->qemu_args) {
 		struct pp_set set = { scope, n };

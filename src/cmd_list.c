@@ -19,6 +19,7 @@ static const struct pp_opt list_opts[] = {
 	{ OPT_SLOT, "slot", 's', "[[[[DOMAIN]:]BUS]:][SLOT][.[FUNC]]", "only functions in this slot (as lspci -s)" },
 	{ OPT_ID, "device", 'd', "[VENDOR]:[DEVICE][:CLASS]", "only functions with these ids (as lspci -d)" },
 	{ OPT_JSON, "json", 'j', NULL, "print one JSON document" },
+	{ OPT_STRICT, "strict", 0, NULL, "judge as explain --strict does" },
 	{ OPT_END, NULL, 0, NULL, NULL },
 };
 
@@ -44,6 +45,7 @@ static int run_list(struct pp_ctx *ctx, int argc, char **argv)
 		} else {
 			/* Each selected function judged alone, as if it were the only one given to a guest. */
 			struct pp_checker *c = checker_new(m);
+			checker_set_strict(c, ctx->strict);
 			struct pp_function **scope = xcalloc(m->n_functions + 1, sizeof(*scope));
 			struct pp_verdict v;
 			size_t n = 0;

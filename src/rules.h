@@ -56,6 +56,7 @@ struct pp_checker {
 	struct below *below;
 
 	/* membership of the set judged last, as one byte per function, and a copy of that set */
+	bool strict;			/* checker_set_strict */
 	unsigned char *member;
 	struct pp_function **marked;
 	size_t marked_n;

@@ -406,3 +406,18 @@ setup() {
 	run findings "$BATS_TEST_TMPDIR/copy" 03:00.0
 	assert_output "0000:03:00.0 in-use-by-vm:blocker"
 }
+
+@test "--strict: the reset and isolation warnings become blockers and say so; other warnings stay" {
+	run pp --sysroot "$(snapshot pcibridge)" explain 02:01.0 02:02.0
+	assert_success
+	run --separate-stderr pp --sysroot "$(snapshot pcibridge)" explain --strict --json 02:01.0 02:02.0
+	assert_failure 1
+	echo "$output" | jq -e '[.functions[0].findings[] | "\(.code):\(.severity)"] ==
+		["no-flr:blocker", "conventional-bridge:blocker", "stale-reset-method:warning", "bus-reset-scope:info", "subpage-bar:info", "group-shared:info", "host-driver-bound:info"]'
+	echo "$output" | jq -e '[.functions[0].findings[] | select(.severity == "blocker") | .hint | endswith("(a blocker under --strict: state or DMA may pass between guests)")] == [true, true]'
+	# a set with none of those warnings is unchanged
+	run findings "$(snapshot rootports)" 03:00.0
+	assert_output "0000:03:00.0 host-driver-bound:info"
+	run pp --sysroot "$(snapshot rootports)" list --strict
+	assert_success
+}
