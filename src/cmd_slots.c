@@ -23,7 +23,7 @@ static const struct pp_opt slots_opts[] = {
 
 struct slot {
 	char *name;
-	unsigned int domain, bus, dev;
+	struct pp_bdf addr;		/* of the slot: domain, bus and device; fn 0 */
 	const struct pp_function *port;	/* NULL: no bridge has this secondary bus (a root bus slot) */
 	char *link;			/* "x1 2.5 GT/s PCIe (max x32 16.0 GT/s PCIe)", "33 MHz PCI", or NULL */
 	bool isolates;
@@ -82,7 +82,7 @@ static void describe(const struct pp_model *m, struct slot *s)
 
 	for (size_t i = 0; i < m->n_functions; i++) {
 		const struct pp_function *f = &m->functions[i];
-		if (f->addr.domain == s->domain && f->addr.bus == s->bus && f->addr.dev == s->dev)
+		if (f->addr.domain == s->addr.domain && f->addr.bus == s->addr.bus && f->addr.dev == s->addr.dev)
 			strv_push(&s->occupants, f->bdf);
 	}
 	if (!s->port) {
@@ -111,7 +111,7 @@ static void describe(const struct pp_model *m, struct slot *s)
 
 			/* the cards in the slot now, and what is below them, are what a new card replaces */
 			for (size_t d = 0; p && d <= m->n_functions; p = p->parent, d++)
-				if (p->addr.domain == s->domain && p->addr.bus == s->bus && p->addr.dev == s->dev)
+				if (p->addr.domain == s->addr.domain && p->addr.bus == s->addr.bus && p->addr.dev == s->addr.dev)
 					in_slot = true;
 			if (!in_slot)
 				strv_push(&s->shares, f->bdf);
@@ -125,12 +125,10 @@ static int slot_cmp(const void *pa, const void *pb)
 {
 	const struct slot *a = pa, *b = pb;
 
-	if (a->domain != b->domain)
-		return a->domain < b->domain ? -1 : 1;
-	if (a->bus != b->bus)
-		return a->bus < b->bus ? -1 : 1;
-	if (a->dev != b->dev)
-		return a->dev < b->dev ? -1 : 1;
+	int c = bdf_compare(&a->addr, &b->addr);
+
+	if (c)
+		return c;
 	return strcmp(a->name, b->name);
 }
 
@@ -151,7 +149,7 @@ static size_t read_slots(const struct pp_model *m, struct slot **out)
 			continue;
 		snprintf(dir, sizeof(dir), "sys/bus/pci/slots/%s", names.v[i]);
 		addr = attr(m, dir, "address");
-		if (!addr || sscanf(addr, "%x:%x:%x", &s->domain, &s->bus, &s->dev) != 3) {
+		if (!addr || sscanf(addr, "%x:%x:%x", &s->addr.domain, &s->addr.bus, &s->addr.dev) != 3) {
 			free(addr);
 			continue;
 		}
@@ -159,7 +157,7 @@ static size_t read_slots(const struct pp_model *m, struct slot **out)
 		s->name = pp_escape(names.v[i], 64);
 		for (size_t k = 0; k < m->n_functions; k++) {
 			const struct pp_function *f = &m->functions[k];
-			if (function_is_bridge(f) && f->addr.domain == s->domain && f->secondary_bus == (int)s->bus)
+			if (function_is_bridge(f) && f->addr.domain == s->addr.domain && f->secondary_bus == (int)s->addr.bus)
 				s->port = f;
 		}
 		s->link = port_link(m, s->port, dir);
@@ -201,7 +199,7 @@ static int print_text(const struct slot *v, size_t n)
 		const struct slot *s = &v[i];
 		char addr[16], *shares = strv_join(&s->shares, " ");
 
-		snprintf(addr, sizeof(addr), "%04x:%02x:%02x", s->domain, s->bus, s->dev);
+		snprintf(addr, sizeof(addr), "%04x:%02x:%02x", s->addr.domain, s->addr.bus, s->addr.dev);
 		printf("%-*s %-10s %-12s %-*s %-*s %s\n", wn, s->name, addr, s->port ? s->port->bdf : "-", wi,
 		       s->isolation, wl, s->link ? s->link : "-", s->shares.n ? shares : "nothing (a group of its own)");
 		free(shares);
@@ -218,7 +216,7 @@ static int print_json(const struct pp_model *m, const struct slot *v, size_t n)
 		json_object *o = json_object_new_object();
 		char addr[16];
 
-		snprintf(addr, sizeof(addr), "%04x:%02x:%02x", s->domain, s->bus, s->dev);
+		snprintf(addr, sizeof(addr), "%04x:%02x:%02x", s->addr.domain, s->addr.bus, s->addr.dev);
 		json_object_object_add(o, "name", json_object_new_string(s->name));
 		json_object_object_add(o, "address", json_object_new_string(addr));
 		json_object_object_add(o, "port", s->port ? json_object_new_string(s->port->bdf) : NULL);
