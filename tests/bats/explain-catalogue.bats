@@ -23,6 +23,13 @@ setup() {
 		(.evidence | index("sys/firmware/acpi/tables: DMAR absent, IVRS absent")))'
 	# never a value the kernel does not know
 	refute_output --partial "amd_iommu=on"
+	# vfio's no-IOMMU groups are groups without an IOMMU: still iommu-disabled
+	run --separate-stderr pp --sysroot "$(snapshot derived/noiommu-vfio-noiommu)" explain --json 03:00.0
+	assert_failure 1
+	echo "$output" | jq -e '.host.noiommu_only and .host.iommu_enabled and
+		(.host.findings[0] | .code == "iommu-disabled" and (.message | startswith("Only vfio")))'
+	run findings "$(snapshot derived/noiommu-vfio-noiommu)" 03:00.0
+	refute_output --partial no-iommu-group
 
 }
 

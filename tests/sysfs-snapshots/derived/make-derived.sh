@@ -17,7 +17,7 @@ real=$(cd "$here/.." && pwd)
 out=${DERIVED_OUT:-$here}
 all=(pcibridge-shared-page pcibridge-unaligned-bar switch-bus-range pcibridge-nonroot
 	vfio-nointremap vfio-nointremap-unsafe rootports-direct-region rootports-acs-override
-	rootports-no-group rootports-quirk vfio-in-use)
+	rootports-no-group rootports-quirk vfio-in-use noiommu-vfio-noiommu)
 
 case ${1:-} in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;; esac
 [ $# -gt 0 ] && names=("$@") || names=("${all[@]}")
@@ -36,6 +36,7 @@ source_of() {
 	vfio-nointremap-unsafe) echo "$out/vfio-nointremap.tar.gz" ;;
 	rootports-*) echo "$real/rootports.tar.gz" ;;
 	vfio-in-use) echo "$real/vfio.tar.gz" ;;
+	noiommu-vfio-noiommu) echo "$real/noiommu.tar.gz" ;;
 	*) die "unknown derived tree '$1' (known: ${all[*]})" ;;
 	esac
 }
@@ -182,6 +183,20 @@ edit_vfio-in-use() {
 	echo "proc/4242 added: a QEMU (comm qemu-system-x86, -name guest=win11) holding /dev/vfio/8,"
 	echo "the group of 0000:03:00.0 (nvme on vfio-pci), open as fd 27: a running guest, which"
 	echo "capture-sysfs.sh records this way (proc/PID/comm, cmdline cut, the fd links)."
+}
+
+edit_noiommu-vfio-noiommu() {
+	local g=$1/sys/kernel/iommu_groups/0 d
+	d=$1/$(devdir "$1" 0000:03:00.0)
+	[ -z "$(ls "$1/sys/kernel/iommu_groups")" ] || die "$1 already has IOMMU groups"
+	[ ! -e "$d/iommu_group" ] || die "$d already has a group"
+	mkdir -p "$g/devices"
+	printf 'vfio-noiommu\n' > "$g/name"
+	ln -s "../../../../${d#"$1"/sys/}" "$g/devices/0000:03:00.0"
+	ln -s ../../../../kernel/iommu_groups/0 "$d/iommu_group"
+	echo "sys/kernel/iommu_groups/0 added, named vfio-noiommu, holding 0000:03:00.0, with its"
+	echo "iommu_group link: what vfio.enable_unsafe_noiommu_mode=1 gives a device bound to vfio-pci"
+	echo "(vfio_noiommu_group_alloc).  Debian's kernel is built without CONFIG_VFIO_NOIOMMU."
 }
 
 pack() {
