@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "checks.h"
+#include "columns.h"
 #include "render-json.h"
 #include "render-text.h"
 #include "snapshot.h"
@@ -83,6 +84,8 @@ static int run_report(struct pp_ctx *ctx, int argc, char **argv)
 	struct snap_out *out = NULL;
 	struct snap_result res;
 	struct rendering txt = { 0 };
+	int cols[PP_MAX_COLS];
+	struct pp_list_opts lo = { .cols = cols, .sort = -1 };
 	json_object *doc = NULL;
 	char *path = ctx->output ? xstrdup(ctx->output) : snapshot_default_name("report");
 	const char *source = ctx->sysroot ? ctx->sysroot : "/";
@@ -93,6 +96,7 @@ static int run_report(struct pp_ctx *ctx, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
+	pp_color = false;	/* report.txt is a file, whatever stdout is */
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
 	m = ctx_model(ctx);
 	if (!m) {
@@ -119,9 +123,13 @@ static int run_report(struct pp_ctx *ctx, int argc, char **argv)
 		fprintf(f, "snapshot: %zu attributes, %zu kept empty, %zu links, %zu unreadable\n", res.files,
 			res.empty, res.links, res.unreadable);
 		section(f, "tree (pcipass list -t)");
-		render_list_tree(f, m, &(struct pp_selector){ 0 });
+		columns_choose(NULL, true, 0, cols, &lo.ncols);
+		lo.tree = true;
+		render_list(f, &lo, &v);
 		section(f, "list (pcipass list)");
-		render_list_table(f, &v);
+		columns_choose(NULL, false, 0, cols, &lo.ncols);
+		lo.tree = false;
+		render_list(f, &lo, &v);
 		section(f, "explain (pcipass explain --all)");
 		render_explain(f, &v);
 		rendering_close(&txt);
