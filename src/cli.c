@@ -16,7 +16,7 @@
 
 static const struct pp_opt global_opts[] = {
 	{ GOPT_SYSROOT, "sysroot", 0, "DIR", "read DIR/sys and DIR/proc instead of /sys and /proc (DIR may be a snapshot .tar.gz)" },
-	{ GOPT_VERBOSE, "verbose", 'v', NULL, "print every sysfs write as it is made" },
+	{ GOPT_VERBOSE, "verbose", 'v', NULL, "print every sysfs write as it is made; list and explain: the capability facts" },
 	{ GOPT_HELP, "help", 'h', NULL, "show this help and exit" },
 	{ GOPT_VERSION, "version", 'V', NULL, "show the version and exit" },
 	{ OPT_END, NULL, 0, NULL, NULL },

@@ -112,7 +112,11 @@ void render_finding(FILE *out, const struct pp_finding *x)
 {
 	int col;
 
-	col = fprintf(out, "  %-8s %s: ", severity_name(x->severity), x->code);
+	if (pp_color)
+		col = fprintf(out, "  %s%-8s%s %s: ", sev_color(x->severity), severity_name(x->severity), COLOR_RESET,
+			      x->code) - (int)(strlen(sev_color(x->severity)) + strlen(COLOR_RESET));
+	else
+		col = fprintf(out, "  %-8s %s: ", severity_name(x->severity), x->code);
 	print_wrapped(out, (size_t)col, FINDING_INDENT, x->message);
 	if (x->hint && *x->hint) {
 		col = fprintf(out, "%*shint: ", FINDING_INDENT, "");
@@ -155,6 +159,9 @@ int render_explain(FILE *out, const struct pp_verdict *v)
 		size_t shown = 0;
 
 		print_header(out, v->scope[i]);
+		/* -v: the capability facts the findings rest on, as lspci -vv words them */
+		if (pp_verbose)
+			render_facts(out, v->scope[i], 4);
 		for (size_t k = 0; k < v->per_fn[i].n; k++) {
 			const struct pp_finding *x = &v->per_fn[i].v[k];
 
