@@ -184,7 +184,17 @@ _pcipass()
                 fi
                 ;;
             slot) _pcipass_complete_bdfs "$sysroot" ;;
-            *)
+            color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")) ;;
+            output | sort)
+                if [[ $a == LIST || $a == COLUMN ]]; then
+                    # list's columns; -o takes a comma-separated list, +LIST adds
+                    local done_part=${cur%"${cur##*[,+]}"}
+                    COMPREPLY=($(compgen -P "$done_part" -W "$("$bin" list --list-columns 2>/dev/null | awk '{ print $1 }')" -- "${cur##*[,+]}"))
+                    [[ $a == LIST ]] && compopt -o nospace
+                else
+                    _filedir
+                fi
+                ;;
                 case $a in
                     DIR) _filedir -d ;;
                     FILE | PATH) _filedir ;;

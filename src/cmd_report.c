@@ -27,7 +27,8 @@
 static const struct pp_opt report_opts[] = {
 	{ OPT_OUTPUT, "output", 'o', "FILE",
 	  "write to FILE: a tarball if it ends in .tar.gz, else a new directory "
-	  "(default: pcipass-report-DATE.tar.gz)" },
+	  "(default: pcipass-report-DATE.tar.gz); .tgz is a tarball too" },
+	{ OPT_FORCE, "force", 'f', NULL, "replace a FILE that exists (a file, or an empty directory)" },
 	{ OPT_END, NULL, 0, NULL, NULL },
 };
 
@@ -98,6 +99,15 @@ static int run_report(struct pp_ctx *ctx, int argc, char **argv)
 	(void)argv;
 	pp_color = false;	/* report.txt is a file, whatever stdout is */
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+	/* an existing file is somebody's: replaced only when asked */
+	if (!ctx->force && access(path, F_OK) == 0) {
+		char *shown = pp_escape(path, 0);
+
+		rc = pp_error("%s: exists; use --force to replace it", shown);
+		free(shown);
+		free(path);
+		return rc;
+	}
 	m = ctx_model(ctx);
 	if (!m) {
 		free(path);
