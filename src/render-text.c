@@ -113,8 +113,9 @@ void render_finding(FILE *out, const struct pp_finding *x)
 	int col;
 
 	if (pp_color)
-		col = fprintf(out, "  %s%-8s%s %s: ", sev_color(x->severity), severity_name(x->severity), COLOR_RESET,
-			      x->code) - (int)(strlen(sev_color(x->severity)) + strlen(COLOR_RESET));
+		col = fprintf(out, "  %s%s%s%*s %s: ", sev_color(x->severity), severity_name(x->severity), COLOR_RESET,
+			      8 - (int)strlen(severity_name(x->severity)), "", x->code) -
+		      (int)(strlen(sev_color(x->severity)) + strlen(COLOR_RESET));
 	else
 		col = fprintf(out, "  %-8s %s: ", severity_name(x->severity), x->code);
 	print_wrapped(out, (size_t)col, FINDING_INDENT, x->message);
