@@ -185,6 +185,19 @@ _pcipass()
                 ;;
             slot) _pcipass_complete_bdfs "$sysroot" ;;
             machine) COMPREPLY=($(compgen -W "q35 pc" -- "$cur")) ;;
+            color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")) ;;
+            output | sort)
+                if [[ $a == LIST || $a == COLUMN ]]; then
+                    # list's columns; -o takes a comma-separated list, +LIST adds
+                    local done_part=${cur%"${cur##*[,+]}"}
+                    COMPREPLY=($(compgen -P "$done_part" -W "$("$bin" list --list-columns 2>/dev/null | awk '{ print $1 }')" -- "${cur##*[,+]}"))
+                    [[ $a == LIST ]] && compopt -o nospace
+                elif [[ $a == DIR ]]; then
+                    _filedir -d
+                else
+                    _filedir
+                fi
+                ;;
             *)
                 case $a in
                     DIR) _filedir -d ;;

@@ -16,7 +16,7 @@
 
 static const struct pp_opt global_opts[] = {
 	{ GOPT_SYSROOT, "sysroot", 0, "DIR", "read DIR/sys and DIR/proc instead of /sys and /proc (DIR may be a snapshot .tar.gz)" },
-	{ GOPT_VERBOSE, "verbose", 'v', NULL, "print every sysfs write as it is made" },
+	{ GOPT_VERBOSE, "verbose", 'v', NULL, "print every sysfs write as it is made; list and explain: the capability facts" },
 	{ GOPT_HELP, "help", 'h', NULL, "show this help and exit" },
 	{ GOPT_VERSION, "version", 'V', NULL, "show the version and exit" },
 	{ OPT_END, NULL, 0, NULL, NULL },
@@ -113,6 +113,9 @@ static const struct pp_opt *opt_by_val(const struct pp_command *c, int val)
 	return NULL;
 }
 
+/* --color's WHEN until the parse ends; "auto" when not given. */
+static const char *color_when = "auto";
+
 static int apply_opt(struct pp_ctx *ctx, const struct pp_command *c, const struct pp_opt *o, char *arg)
 {
 	switch ((int)o->key) {
@@ -144,9 +147,55 @@ static int apply_opt(struct pp_ctx *ctx, const struct pp_command *c, const struc
 	case OPT_MACHINE: ctx->machine = arg; break;
 	case OPT_CONTROLLER_INDEX: ctx->controller_index = arg; break;
 	case OPT_STRICT: ctx->strict = true; break;
+	/* list's table (columns.c), colours, report --redact */
+	case OPT_LIST_COLUMNS: ctx->list_columns = true; break;
+	case OPT_RAW: ctx->raw = true; break;
+	case OPT_PAIRS: ctx->pairs = true; break;
+	case OPT_NOHEADINGS: ctx->noheadings = true; break;
+	case OPT_SORT: ctx->sort = arg; break;
+	case OPT_WIDTH: {
+		char *end;
+		unsigned long w;
+
+		errno = 0;
+		w = strtoul(arg, &end, 10);
+		if (errno || end == arg || *end || *arg == '-' || w < 20 || w > 10000)
+			return pp_usage_error("--width %.32s: not a number of columns (20 to 10000)", arg);
+		ctx->width = w;
+		break;
+	}
+	case OPT_COLOR:
+		if (strcmp(arg, "auto") && strcmp(arg, "always") && strcmp(arg, "never")) {
+			char *shown = pp_escape(arg, 32);
+
+			pp_usage_error("--color %s: expected auto, always or never", shown);
+			free(shown);
+			return PP_EXIT_ERROR;
+		}
+		color_when = arg;
+		break;
+	case OPT_REDACT: ctx->redact = true; break;
 	default:
 		return pp_error("option --%s: not handled (bug)", o->long_name);
 	}
+	return 0;
+}
+
+/* util-linux's err_exclusive_options: the first option seen of each group,
+ * and a usage error naming both when another of the group follows. */
+static int check_exclusive(const struct pp_command *c, const struct pp_opt *o, const struct pp_opt **seen)
+{
+	if (!c || !c->exclusive)
+		return 0;
+	for (size_t g = 0; c->exclusive[g][0] != OPT_END; g++)
+		for (size_t k = 0; k < 8 && c->exclusive[g][k] != OPT_END; k++) {
+			if (c->exclusive[g][k] != o->key)
+				continue;
+			if (seen[g] && seen[g]->key != o->key)
+				return pp_usage_error("%s: --%s and --%s: choose one", c->name, seen[g]->long_name,
+						      o->long_name);
+			seen[g] = o;
+		}
 	return 0;
 }
 
@@ -154,6 +203,7 @@ static int parse_opts(struct pp_ctx *ctx, const struct pp_command *c, int argc, 
 {
 	struct option longs[64];
 	char shorts[128];
+	const struct pp_opt *seen[16] = { 0 };
 	int ch;
 
 	build_getopt(c, longs, shorts);
@@ -177,7 +227,7 @@ static int parse_opts(struct pp_ctx *ctx, const struct pp_command *c, int argc, 
 		o = opt_by_val(c, ch);
 		if (!o)
 			return pp_usage_error("%s: unknown option", argv[optind - 1]);
-		if (apply_opt(ctx, c, o, optarg))
+		if (check_exclusive(c, o, seen) || apply_opt(ctx, c, o, optarg))
 			return PP_EXIT_ERROR;
 	}
 	return 0;
@@ -303,6 +353,8 @@ int cli_parse(struct pp_ctx *ctx, const struct pp_command *const *table, size_t 
 
 	commands = table;
 	n_commands = n;
+	/* stdout is checked once, at exit, for every command (util.c). */
+	atexit(close_stdout);
 	/* First pass: global options up to the command name. */
 	rc = parse_opts(ctx, NULL, argc, argv);
 	if (rc)
@@ -329,6 +381,7 @@ int cli_parse(struct pp_ctx *ctx, const struct pp_command *const *table, size_t 
 		return pp_usage_error("%s: needs %s", c->name, c->args ? c->args : "an argument");
 	if (c->max_args >= 0 && *nargs > c->max_args)
 		return pp_usage_error("%s: too many arguments", c->name);
+	ctx->color = pp_color = color_wanted(color_when);
 	*cmd = c;
 	*args = argv + optind;
 	return 0;

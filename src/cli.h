@@ -28,6 +28,15 @@ enum pp_optkey {
 	OPT_MACHINE,
 	OPT_CONTROLLER_INDEX,
 	OPT_STRICT,
+	/* list's table (columns.c), colours, report --redact */
+	OPT_LIST_COLUMNS,
+	OPT_RAW,
+	OPT_PAIRS,
+	OPT_NOHEADINGS,
+	OPT_SORT,
+	OPT_WIDTH,
+	OPT_COLOR,
+	OPT_REDACT,
 	/* global options, accepted by every command */
 	GOPT_SYSROOT,
 	GOPT_VERBOSE,
@@ -64,7 +73,21 @@ struct pp_ctx {
 	bool strict;			/* --strict: reset and isolation warnings block */
 	const char *machine;		/* explain --machine */
 	const char *controller_index;	/* explain --controller-index */
+	/* list's table (columns.c), colours, report --redact */
+	bool list_columns;
+	bool raw;
+	bool pairs;
+	bool noheadings;
+	const char *sort;
+	size_t width;			/* 0: the terminal's */
+	bool color;			/* --color resolved against the terminal and NO_COLOR */
+	bool redact;
 };
+
+/* Options a command refuses together ("--raw and --json: choose one"), as
+ * util-linux's err_exclusive_options: each group ends with OPT_END and the
+ * list of groups with an empty group. */
+typedef enum pp_optkey pp_exclusive_group[8];
 
 struct pp_command {
 	const char *name;
@@ -73,6 +96,7 @@ struct pp_command {
 	const struct pp_opt *opts;	/* ends with key OPT_END */
 	int min_args, max_args;		/* max -1: unlimited */
 	int (*run)(struct pp_ctx *ctx, int argc, char **argv);
+	const pp_exclusive_group *exclusive;	/* NULL: none */
 };
 
 /* Parse argv: global options, the command (looked up in table), its

@@ -18,6 +18,9 @@
 
 static const struct pp_opt explain_opts[] = {
 	{ OPT_ALL, "all", 'a', NULL, "judge every function alone, as list does (exit 1 if any has a blocker)" },
+	{ OPT_SLOT, "slot", 's', "[[[[DOMAIN]:]BUS]:][SLOT][.[FUNC]]",
+	  "the functions in this slot form the set (as lspci -s); with --all each is judged alone" },
+	{ OPT_ID, "device", 'd', "[VENDOR]:[DEVICE][:CLASS]", "the functions with these ids form the set (as lspci -d)" },
 	{ OPT_NUMERIC, "numeric", 'n', NULL, "numeric ids in headers; twice (-nn) for names and ids" },
 	{ OPT_JSON, "json", 'j', NULL, "print one JSON document" },
 	{ OPT_STRICT, "strict", 0, NULL,
@@ -29,6 +32,7 @@ static const struct pp_opt explain_opts[] = {
 	{ OPT_CONTROLLER_INDEX, "controller-index", 0, "N",
 	  "q35: the first pcie-root-port index (guest bus) pcipass adds (default 16)" },
 	{ OPT_OUTPUT, "output", 'o', "DIR", "with --libvirt-xml: one file per element in DIR, for virsh attach-device" },
+	{ OPT_COLOR, "color", 0, "WHEN", "colour severities: auto (a terminal, NO_COLOR unset), always or never" },
 	{ OPT_END, NULL, 0, NULL, NULL },
 };
 
@@ -90,10 +94,12 @@ static int run_explain(struct pp_ctx *ctx, int argc, char **argv)
 	size_t n = 0;
 	int rc;
 
-	if (ctx->all && argc)
-		return pp_usage_error("explain: --all and BDF arguments: choose one");
-	if (!ctx->all && !argc)
-		return pp_usage_error("explain: needs BDF... (one assignment set) or --all");
+	bool selecting = ctx->slot_selector || ctx->id_selector;
+
+	if ((ctx->all || selecting) && argc)
+		return pp_usage_error("explain: %s and BDF arguments: choose one", ctx->all ? "--all" : "-s/-d");
+	if (!ctx->all && !selecting && !argc)
+		return pp_usage_error("explain: needs BDF... (one assignment set), -s/-d or --all");
 	if (ctx->libvirt_xml && ctx->qemu_args)
 		return pp_usage_error("explain: --libvirt-xml and --qemu-args: choose one");
 	if ((ctx->libvirt_xml || ctx->qemu_args) && (ctx->all || ctx->json))
@@ -104,11 +110,26 @@ static int run_explain(struct pp_ctx *ctx, int argc, char **argv)
 	m = ctx_model(ctx);
 	if (!m)
 		return PP_EXIT_ERROR;
-	if (ctx->all) {
-		n = m->n_functions;
-		scope = xcalloc(n + 1, sizeof(*scope));
-		for (size_t i = 0; i < n; i++)
-			scope[i] = &m->functions[i];
+	if (ctx->all || selecting) {
+		/* lspci's selectors: the functions they match (every one with --all alone) */
+		struct pp_selector sel = { 0 };
+
+		if ((rc = selector_parse(m, &sel, ctx->slot_selector, ctx->id_selector))) {
+			ctx_release(ctx, m);
+			return rc;
+		}
+		scope = xcalloc(m->n_functions + 1, sizeof(*scope));
+		for (size_t i = 0; i < m->n_functions; i++)
+			if (selector_match(m, &sel, &m->functions[i]))
+				scope[n++] = &m->functions[i];
+		selector_free(&sel);
+		if (!n) {
+			free(scope);
+			ctx_release(ctx, m);
+			return pp_error("explain: no function matches %s%s%s", ctx->slot_selector ? "-s " : "-d ",
+					ctx->slot_selector ? "the slot" : "the ids",
+					ctx->slot_selector && ctx->id_selector ? " and -d the ids" : "");
+		}
 	} else if ((rc = ctx_functions(m, argc, argv, &scope, &n))) {
 		ctx_release(ctx, m);
 		return rc;
@@ -124,10 +145,8 @@ static int run_explain(struct pp_ctx *ctx, int argc, char **argv)
 		rc = vmconfig_emit(m, &set, v.per_fn, &vmopts);
 	} else {
 		rc = ctx->json ? json_render_verdict(stdout, &v, true) : render_explain(stdout, &v);
-		if (rc < 0)
-			rc = pp_error("stdout: %s", strerror(-rc));
-		else
-			rc = v.assignable ? PP_EXIT_OK : PP_EXIT_BLOCKED;
+		/* a failed write is reported once, at exit (close_stdout) */
+		rc = v.assignable ? PP_EXIT_OK : PP_EXIT_BLOCKED;
 	}
 	verdict_free(&v);
 	checker_free(c);

@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "checks.h"
+#include "columns.h"
 #include "render-json.h"
 #include "render-text.h"
 #include "snapshot.h"
@@ -26,7 +27,8 @@
 static const struct pp_opt report_opts[] = {
 	{ OPT_OUTPUT, "output", 'o', "FILE",
 	  "write to FILE: a tarball if it ends in .tar.gz, else a new directory "
-	  "(default: pcipass-report-DATE.tar.gz)" },
+	  "(default: pcipass-report-DATE.tar.gz); .tgz is a tarball too" },
+	{ OPT_FORCE, "force", 'f', NULL, "replace a FILE that exists (a file, or an empty directory)" },
 	{ OPT_END, NULL, 0, NULL, NULL },
 };
 
@@ -83,6 +85,8 @@ static int run_report(struct pp_ctx *ctx, int argc, char **argv)
 	struct snap_out *out = NULL;
 	struct snap_result res;
 	struct rendering txt = { 0 };
+	int cols[PP_MAX_COLS];
+	struct pp_list_opts lo = { .cols = cols, .sort = -1 };
 	json_object *doc = NULL;
 	char *path = ctx->output ? xstrdup(ctx->output) : snapshot_default_name("report");
 	const char *source = ctx->sysroot ? ctx->sysroot : "/";
@@ -93,7 +97,17 @@ static int run_report(struct pp_ctx *ctx, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
+	pp_color = false;	/* report.txt is a file, whatever stdout is */
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+	/* an existing file is somebody's: replaced only when asked */
+	if (!ctx->force && access(path, F_OK) == 0) {
+		char *shown = pp_escape(path, 0);
+
+		rc = pp_error("%s: exists; use --force to replace it", shown);
+		free(shown);
+		free(path);
+		return rc;
+	}
 	m = ctx_model(ctx);
 	if (!m) {
 		free(path);
@@ -119,9 +133,13 @@ static int run_report(struct pp_ctx *ctx, int argc, char **argv)
 		fprintf(f, "snapshot: %zu attributes, %zu kept empty, %zu links, %zu unreadable\n", res.files,
 			res.empty, res.links, res.unreadable);
 		section(f, "tree (pcipass list -t)");
-		render_list_tree(f, m, &(struct pp_selector){ 0 });
+		columns_choose(NULL, true, 0, cols, &lo.ncols);
+		lo.tree = true;
+		render_list(f, &lo, &v);
 		section(f, "list (pcipass list)");
-		render_list_table(f, &v);
+		columns_choose(NULL, false, 0, cols, &lo.ncols);
+		lo.tree = false;
+		render_list(f, &lo, &v);
 		section(f, "explain (pcipass explain --all)");
 		render_explain(f, &v);
 		rendering_close(&txt);

@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "snapshot.h"
@@ -13,7 +14,8 @@
 static const struct pp_opt snapshot_opts[] = {
 	{ OPT_OUTPUT, "output", 'o', "PATH",
 	  "write to PATH: a tarball if it ends in .tar.gz, else a new directory "
-	  "(default: pcipass-snapshot-DATE.tar.gz)" },
+	  "(default: pcipass-snapshot-DATE.tar.gz); .tgz is a tarball too" },
+	{ OPT_FORCE, "force", 'f', NULL, "replace a PATH that exists (a file, or an empty directory)" },
 	{ OPT_END, NULL, 0, NULL, NULL },
 };
 
@@ -38,6 +40,15 @@ static int run_snapshot(struct pp_ctx *ctx, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
+	/* an existing file is somebody's: replaced only when asked */
+	if (!ctx->force && access(path, F_OK) == 0) {
+		char *shown = pp_escape(path, 0);
+
+		rc = pp_error("%s: exists; use --force to replace it", shown);
+		free(shown);
+		free(path);
+		return rc;
+	}
 	m = ctx_model(ctx);
 	if (!m) {
 		free(path);

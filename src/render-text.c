@@ -13,7 +13,24 @@
 
 #include <libsmartcols.h>
 
+#include "columns.h"
 #include "render-text.h"
+
+#include <sys/ioctl.h>
+#include <sys/types.h>
+
+#define COLOR_RESET "\033[0m"
+
+/* Severities in colour (--color): blocker red, warning yellow, ok green. */
+static const char *sev_color_name(enum pp_severity s)
+{
+	return s == PP_BLOCKER ? "red" : s == PP_WARNING ? "yellow" : "green";
+}
+
+static const char *sev_color(enum pp_severity s)
+{
+	return s == PP_BLOCKER ? "\033[1;31m" : s == PP_WARNING ? "\033[33m" : "\033[32m";
+}
 
 #define WIDTH 80
 #define FINDING_INDENT 11	/* "  blocker  " */
@@ -98,7 +115,12 @@ void render_finding(FILE *out, const struct pp_finding *x)
 {
 	int col;
 
-	col = fprintf(out, "  %-8s %s: ", severity_name(x->severity), x->code);
+	if (pp_color)
+		col = fprintf(out, "  %s%s%s%*s %s: ", sev_color(x->severity), severity_name(x->severity), COLOR_RESET,
+			      8 - (int)strlen(severity_name(x->severity)), "", x->code) -
+		      (int)(strlen(sev_color(x->severity)) + strlen(COLOR_RESET));
+	else
+		col = fprintf(out, "  %-8s %s: ", severity_name(x->severity), x->code);
 	print_wrapped(out, (size_t)col, FINDING_INDENT, x->message);
 	if (x->hint && *x->hint) {
 		col = fprintf(out, "%*shint: ", FINDING_INDENT, "");
@@ -144,6 +166,9 @@ int render_explain(FILE *out, const struct pp_verdict *v)
 		size_t shown = 0;
 
 		print_header(out, v->scope[i]);
+		/* -v: the capability facts the findings rest on, as lspci -vv words them */
+		if (pp_verbose)
+			render_facts(out, v->scope[i], 4);
 		for (size_t k = 0; k < v->per_fn[i].n; k++) {
 			const struct pp_finding *x = &v->per_fn[i].v[k];
 
@@ -296,36 +321,8 @@ void print_bystander_refusal(FILE *out, const char *bdf, const char *method, con
 
 /* ---- list ---- */
 
-enum { COL_SLOT, COL_CLASS, COL_DEVICE, COL_DRIVER, COL_GROUP, COL_RESET, COL_VERDICT };
-
-static struct libscols_table *new_table(FILE *out, bool tree)
-{
-	struct libscols_table *tb = scols_new_table();
-
-	if (!tb)
-		return NULL;
-	/* Wide and untruncated when piped; fitted to the terminal otherwise. */
-	scols_table_set_stream(tb, out);
-	scols_table_set_termforce(tb, isatty(fileno(out)) ? SCOLS_TERMFORCE_AUTO : SCOLS_TERMFORCE_NEVER);
-	scols_table_new_column(tb, tree ? "TREE" : "SLOT", 0, tree ? SCOLS_FL_TREE : 0);
-	scols_table_new_column(tb, "CLASS", 0.15, SCOLS_FL_TRUNC);
-	scols_table_new_column(tb, "DEVICE", 0.3, SCOLS_FL_TRUNC);
-	scols_table_new_column(tb, "DRIVER", 0, 0);
-	scols_table_new_column(tb, "GROUP", 0, SCOLS_FL_RIGHT);
-	scols_table_new_column(tb, "RESET", 0, 0);
-	scols_table_new_column(tb, tree ? "NOTE" : "VERDICT", 0, tree ? SCOLS_FL_TRUNC : 0);
-	return tb;
-}
-
-static void set_cell(struct libscols_line *ln, size_t col, char *s)
-{
-	/* refer_data hands ownership of s to the line. */
-	if (scols_line_refer_data(ln, col, s))
-		free(s);
-}
-
 /* What the tree says about a function's place: the DMA alias and port role. */
-static char *tree_note(const struct pp_function *f)
+char *text_tree_note(const struct pp_function *f)
 {
 	if (f->port == PP_PORT_PCIE_TO_PCI)
 		return xstrdup("PCIe-to-PCI bridge: devices below share its requester ID");
@@ -338,28 +335,132 @@ static char *tree_note(const struct pp_function *f)
 	return xstrdup("");
 }
 
-static void fill_line(struct libscols_line *ln, const struct pp_function *f, bool tree)
+static const char *tri_word(enum pp_tri t);
+
+/* "pcie_acs_override=downstream,multifunction" as the command line has it, or NULL. */
+static char *acs_override_word(const struct pp_host *h)
 {
-	set_cell(ln, COL_SLOT, xstrdup(f->bdf));
-	set_cell(ln, COL_CLASS, text_class(f));
-	set_cell(ln, COL_DEVICE, text_device(f));
-	set_cell(ln, COL_DRIVER, xstrdup(f->driver ? f->driver : "-"));
-	set_cell(ln, COL_GROUP, f->iommu_group >= 0 ? xasprintf("%d", f->iommu_group) : xstrdup("-"));
-	set_cell(ln, COL_RESET, text_reset_methods(f));
-	if (tree)
-		set_cell(ln, COL_VERDICT, tree_note(f));
+	const char *p = h->cmdline ? strstr(h->cmdline, "pcie_acs_override=") : NULL;
+
+	return p ? xstrndup(p, strcspn(p, " \t\n")) : NULL;
 }
 
-static void add_subtree(struct libscols_table *tb, struct libscols_line *parent,
-			const struct pp_function *f)
+void render_list_host(FILE *out, const struct pp_verdict *v)
+{
+	const struct pp_model *m = v->m;
+	const struct pp_host *h = &m->host;
+	static const char *const vendors[] = { "vendor unknown", "Intel VT-d", "AMD-Vi" };
+	char *acs = acs_override_word(h), *shown = acs ? pp_escape(acs, 80) : NULL;
+
+	if (h->iommu_enabled)
+		fprintf(out, "IOMMU: on (%s, %zu group%s)", vendors[h->iommu_vendor], m->n_groups,
+			m->n_groups == 1 ? "" : "s");
+	else
+		fputs("IOMMU: off", out);
+	/* HOOK(group prediction): with the IOMMU off, say here that GROUP shows
+	 * the groups predicted from the topology. */
+	fprintf(out, "; interrupt remapping: %s; ACS override: %s\n", tri_word(h->intremap), shown ? shown : "no");
+	free(shown);
+	free(acs);
+	/* Host-wide findings once, here: the rows say only what is about each function. */
+	for (size_t i = 0; i < v->n_host; i++) {
+		const struct pp_finding *x = v->host[i];
+
+		if (x->severity == PP_INFO)
+			continue;
+		fprintf(out, "host %s: %s%s%s%s\n", severity_name(x->severity), pp_color ? sev_color(x->severity) : "",
+			x->code, pp_color ? COLOR_RESET : "",
+			x->severity == PP_BLOCKER ? " (blocks every function below: pcipass explain says why)"
+						  : " (pcipass explain says why)");
+	}
+}
+
+/* A marker where a name was cut: the eye sees the name goes on. */
+#define CUT_MARK "+"
+
+/*
+ * Cut s to width columns with the marker at the end; a trailing " [ids]"
+ * (-nn) is kept whole, the name before it cut.  Widths are bytes: what
+ * reaches here is pp_escape'd, and UTF-8 sequences are not split.
+ */
+static bool is_ids(const char *s, size_t len)
+{
+	/* "[0600]" or "[8086:10d3]": what -nn appends */
+	if (len < 3 || s[0] != '[' || s[len - 1] != ']')
+		return false;
+	for (size_t i = 1; i + 1 < len; i++)
+		if (!strchr("0123456789abcdef:", s[i]))
+			return false;
+	return true;
+}
+
+static char *cut_cell(const char *s, size_t width, bool keep_ids)
+{
+	size_t len = strlen(s), keep, tail = 0;
+	const char *ids = strrchr(s, '[');
+
+	if (len <= width || width < 2)
+		return NULL;
+	if (keep_ids && ids && ids > s && ids[-1] == ' ' && is_ids(ids, (size_t)(s + len - ids)) &&
+	    (size_t)(s + len - ids) + 3 <= width)
+		tail = (size_t)(s + len - ids) + 1;	/* " [8086:10d3]" */
+	keep = width - strlen(CUT_MARK) - tail;
+	while (keep && ((unsigned char)s[keep] & 0xc0) == 0x80)
+		keep--;
+	while (keep && s[keep - 1] == ' ')
+		keep--;
+	return xasprintf("%.*s%s%s", (int)keep, s, CUT_MARK, tail ? s + len - tail : "");
+}
+
+static int terminal_width(FILE *out, size_t forced)
+{
+	struct winsize ws;
+	const char *cols = getenv("COLUMNS");
+
+	if (forced)
+		return (int)forced;
+	if (ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	if (cols && atoi(cols) > 0)
+		return atoi(cols);
+	return WIDTH;
+}
+
+static struct libscols_line *add_row(struct libscols_table *tb, struct libscols_line *parent,
+				     const struct pp_list_opts *lo, const struct pp_function *f,
+				     const struct pp_findings *fs)
 {
 	struct libscols_line *ln = scols_table_new_line(tb, parent);
 
 	if (!ln)
-		return;
-	fill_line(ln, f, true);
-	for (size_t i = 0; i < f->n_children; i++)
-		add_subtree(tb, ln, f->children[i]);
+		return NULL;
+	for (size_t c = 0; c < lo->ncols; c++) {
+		char *text = column_cell(lo->cols[c], f, fs, lo->numeric), *safe = pp_escape(text, 0);
+
+		free(text);
+		if (scols_line_refer_data(ln, c, safe))
+			free(safe);
+		if (lo->cols[c] == COL_VERDICT && pp_color && fs) {
+			const char *word = function_verdict(fs);
+			enum pp_severity sev = strcmp(word, "ok") == 0 ? PP_INFO
+					     : strcmp(word, "warn") == 0 ? PP_WARNING : PP_BLOCKER;
+
+			scols_cell_set_color(scols_line_get_cell(ln, c), sev_color_name(sev));
+		}
+	}
+	return ln;
+}
+
+/* Depth-first: f, then its children that are shown (idx >= 0). */
+static void add_subtree(struct libscols_table *tb, struct libscols_line *parent, const struct pp_list_opts *lo,
+			const struct pp_verdict *v, const ssize_t *idx, const struct pp_function *f)
+{
+	ssize_t k = idx[f - v->m->functions];
+	struct libscols_line *ln = add_row(tb, parent, lo, f, &v->per_fn[k]);
+
+	for (size_t i = 0; ln && i < f->n_children; i++)
+		if (idx[f->children[i] - v->m->functions] >= 0)
+			add_subtree(tb, ln, lo, v, idx, f->children[i]);
 }
 
 /* "pci0000:00" from "sys/devices/pci0000:00/0000:00:1c.0/..." */
@@ -368,59 +469,230 @@ static char *root_bus_of(const struct pp_function *f)
 	const char *p = f->sysfs_dir + strlen("sys/devices/");
 	const char *slash = strchr(p, '/');
 
-	return slash ? strndup(p, (size_t)(slash - p)) : xstrdup(p);
+	return slash ? xstrndup(p, (size_t)(slash - p)) : xstrdup(p);
 }
 
-int render_list_tree(FILE *out, const struct pp_model *m, const struct pp_selector *sel)
+static void add_tree(struct libscols_table *tb, const struct pp_list_opts *lo, const struct pp_verdict *v,
+		     size_t tree_col)
 {
-	struct libscols_table *tb = new_table(out, true);
+	const struct pp_model *m = v->m;
+	ssize_t *idx = xcalloc(m->n_functions + 1, sizeof(*idx));
 	struct libscols_line *bus_line = NULL;
 	char *bus_name = NULL;
-	int rc;
 
-	if (!tb)
-		return -ENOMEM;
-	for (size_t i = 0; i < m->n_functions; i++) {
-		const struct pp_function *f = &m->functions[i];
+	for (size_t i = 0; i < m->n_functions; i++)
+		idx[i] = -1;
+	for (size_t k = 0; k < v->n; k++)
+		idx[v->scope[k] - m->functions] = (ssize_t)k;
+	for (size_t k = 0; k < v->n; k++) {
+		const struct pp_function *f = v->scope[k];
 		char *bus;
 
-		/* A selector keeps the subtrees rooted at matching functions. */
-		if (sel->active ? !selector_match(m, sel, f) || (f->parent && selector_match(m, sel, f->parent))
-				: f->parent != NULL)
+		/* the roots of what is shown: on a root bus, or below a bridge not shown */
+		if (f->parent && idx[f->parent - m->functions] >= 0)
 			continue;
 		bus = root_bus_of(f);
 		if (!bus_name || strcmp(bus, bus_name) != 0) {
+			char *safe = pp_escape(bus, 0);
+
 			bus_line = scols_table_new_line(tb, NULL);
-			set_cell(bus_line, COL_SLOT, xstrdup(bus));
+			if (bus_line && scols_line_refer_data(bus_line, tree_col, safe))
+				free(safe);
 			free(bus_name);
 			bus_name = bus;
 		} else {
 			free(bus);
 		}
-		add_subtree(tb, bus_line, f);
+		add_subtree(tb, bus_line, lo, v, idx, f);
 	}
 	free(bus_name);
-	rc = scols_print_table(tb) ? -EIO : 0;
-	scols_unref_table(tb);
-	return rc;
+	free(idx);
 }
 
-int render_list_table(FILE *out, const struct pp_verdict *v)
+/*
+ * The narrowest the table can be: columns that are never cut at their
+ * widest, the others at their heading's width.  Below it libsmartcols
+ * would move cells to lines of their own; a longer line is better.
+ */
+static size_t min_table_width(struct libscols_table *tb, const struct pp_list_opts *lo)
 {
-	struct libscols_table *tb = new_table(out, false);
+	char *probe = NULL;
+	size_t need = 0;
+
+	scols_table_set_termforce(tb, SCOLS_TERMFORCE_NEVER);
+	if (scols_print_table_to_string(tb, &probe))
+		return 0;
+	free(probe);
+	for (size_t c = 0; c < lo->ncols; c++) {
+		struct libscols_column *cl = scols_table_get_column(tb, c);
+		size_t w = scols_column_get_width(cl), head = strlen(pp_columns[lo->cols[c]].name);
+
+		need += (scols_column_is_trunc(cl) ? (w < head ? w : head) : w) + (c ? 1 : 0);
+	}
+	scols_table_set_termforce(tb, SCOLS_TERMFORCE_ALWAYS);
+	return need;
+}
+
+/* Cut what libsmartcols cut, with a marker: print once to learn the widths. */
+static void mark_cuts(struct libscols_table *tb, const struct pp_list_opts *lo)
+{
+	struct libscols_iter *itr;
+	struct libscols_line *ln;
+	char *probe = NULL;
+
+	if (scols_print_table_to_string(tb, &probe))
+		return;
+	free(probe);
+	itr = scols_new_iter(SCOLS_ITER_FORWARD);
+	if (!itr)
+		return;
+	while (scols_table_next_line(tb, itr, &ln) == 0)
+		for (size_t c = 0; c < lo->ncols; c++) {
+			struct libscols_column *cl = scols_table_get_column(tb, c);
+			struct libscols_cell *ce = scols_line_get_cell(ln, c);
+			const char *data = ce ? scols_cell_get_data(ce) : NULL;
+			char *cut;
+
+			if (!cl || !data || !scols_column_is_trunc(cl) || scols_column_is_tree(cl) ||
+			    (pp_columns[lo->cols[c]].flags & SCOLS_FL_WRAP))
+				continue;
+			cut = cut_cell(data, scols_column_get_width(cl), lo->numeric >= 2);
+			if (cut && scols_cell_refer_data(ce, cut))
+				free(cut);
+		}
+	scols_free_iter(itr);
+}
+
+/* The sentence columns: broken at words to the width mark_cuts' probe gave
+ * them, one chunk a line (libsmartcols' wrapnl functions). */
+static void wrap_words(struct libscols_table *tb, const struct pp_list_opts *lo)
+{
+	struct libscols_iter *itr;
+	struct libscols_line *ln;
+	char *probe = NULL;
+
+	if (scols_print_table_to_string(tb, &probe))
+		return;
+	free(probe);
+	itr = scols_new_iter(SCOLS_ITER_FORWARD);
+	if (!itr)
+		return;
+	for (size_t c = 0; c < lo->ncols; c++) {
+		struct libscols_column *cl = scols_table_get_column(tb, c);
+		size_t width = scols_column_get_width(cl);
+
+		if (!(pp_columns[lo->cols[c]].flags & SCOLS_FL_WRAP) || width < 8)
+			continue;
+		scols_reset_iter(itr, SCOLS_ITER_FORWARD);
+		while (scols_table_next_line(tb, itr, &ln) == 0) {
+			struct libscols_cell *ce = scols_line_get_cell(ln, c);
+			const char *data = ce ? scols_cell_get_data(ce) : NULL;
+			struct sbuf b = { 0 };
+			size_t col = 0;
+			char *text;
+
+			if (!data || strlen(data) <= width)
+				continue;
+			sb_add(&b, "%s", "");
+			for (const char *p = data; *p;) {
+				size_t w = strcspn(p, " ");
+
+				if (col && col + 1 + w > width) {
+					sb_add(&b, "\n");
+					col = 0;
+				} else if (col) {
+					sb_add(&b, " ");
+					col++;
+				}
+				sb_add(&b, "%.*s", (int)w, p);
+				col += w;
+				p += w;
+				while (*p == ' ')
+					p++;
+			}
+			text = sb_take(&b);
+			if (scols_cell_refer_data(ce, text))
+				free(text);
+		}
+		scols_column_set_flags(cl, (scols_column_get_flags(cl) & ~SCOLS_FL_TRUNC) | SCOLS_FL_WRAP);
+		scols_column_set_wrapfunc(cl, scols_wrapnl_chunksize, scols_wrapnl_nextchunk, NULL);
+		scols_column_set_safechars(cl, "\n");
+	}
+	scols_free_iter(itr);
+}
+
+int render_list(FILE *out, const struct pp_list_opts *lo, const struct pp_verdict *v)
+{
+	struct libscols_table *tb = scols_new_table();
+	bool term = !lo->raw && !lo->pairs && (lo->width || isatty(fileno(out)));
+	size_t tree_col = 0;
 	int rc;
 
 	if (!tb)
 		return -ENOMEM;
-	for (size_t i = 0; i < v->n; i++) {
-		struct libscols_line *ln = scols_table_new_line(tb, NULL);
+	scols_table_set_stream(tb, out);
+	scols_table_enable_raw(tb, lo->raw);
+	scols_table_enable_export(tb, lo->pairs);
+	scols_table_enable_noheadings(tb, lo->noheadings);
+	scols_table_enable_colors(tb, pp_color);
+	/* Fitted to the terminal (or --width); whole lines when piped. */
+	scols_table_set_termforce(tb, term ? SCOLS_TERMFORCE_ALWAYS : SCOLS_TERMFORCE_NEVER);
 
-		if (!ln)
+	for (size_t c = 0; c < lo->ncols; c++)
+		if (lo->cols[c] == COL_SLOT) {
+			tree_col = c;
 			break;
-		fill_line(ln, v->scope[i], false);
-		set_cell(ln, COL_VERDICT, xstrdup(verdict_word(&v->per_fn[i])));
+		}
+	for (size_t c = 0; c < lo->ncols; c++) {
+		const struct pp_coldef *d = &pp_columns[lo->cols[c]];
+		int flags = d->flags;
+		struct libscols_column *cl;
+
+		/* -n: CLASS and DEVICE are codes, never cut */
+		if (lo->numeric == 1 && (lo->cols[c] == COL_CLASS || lo->cols[c] == COL_DEVICE))
+			flags &= ~SCOLS_FL_TRUNC;
+		if (lo->tree && c == tree_col)
+			flags |= SCOLS_FL_TREE;
+		/* a sentence wraps at words on a terminal (wrap_words); is whole when piped */
+		if (flags & SCOLS_FL_WRAP)
+			flags = (flags & ~SCOLS_FL_WRAP) | (term ? SCOLS_FL_TRUNC : 0);
+		cl = scols_table_new_column(tb, d->name, d->whint, flags);
+		if (cl)
+			scols_column_set_json_type(cl, d->json_type);
 	}
+	if (lo->tree) {
+		add_tree(tb, lo, v, tree_col);
+	} else {
+		for (size_t k = 0; k < v->n; k++)
+			add_row(tb, NULL, lo, v->scope[k], &v->per_fn[k]);
+	}
+	if (lo->sort >= 0)
+		scols_sort_table(tb, scols_table_get_column(tb, (size_t)lo->sort));
+	if (term) {
+		size_t want = (size_t)terminal_width(out, lo->width), need = min_table_width(tb, lo);
+
+		scols_table_set_termwidth(tb, need > want ? need : want);
+		wrap_words(tb, lo);
+		mark_cuts(tb, lo);
+	}
+	if (!lo->noheadings && !lo->raw && !lo->pairs)
+		render_list_host(out, v);
 	rc = scols_print_table(tb) ? -EIO : 0;
 	scols_unref_table(tb);
-	return rc;
+	if (!rc && lo->facts)
+		for (size_t k = 0; k < v->n; k++) {
+			fprintf(out, "\n%s:\n", v->scope[k]->bdf);
+			render_facts(out, v->scope[k], 2);
+		}
+	return rc || ferror(out) ? -EIO : 0;
+}
+
+void render_facts(FILE *out, const struct pp_function *f, int indent)
+{
+	struct pp_strv facts = { 0 };
+
+	function_facts(f, &facts);
+	for (size_t i = 0; i < facts.n; i++)
+		fprintf(out, "%*s%s\n", indent, "", facts.v[i]);
+	strv_free(&facts);
 }

@@ -29,8 +29,26 @@ void print_bystander_refusal(FILE *out, const char *bdf, const char *method, con
 /* report.txt's head: where the data came from and the host facts. */
 void render_host_summary(FILE *out, const struct pp_model *m, const char *source, const char *date);
 
-/* list: one line per judged function with its verdict word; -t: the tree. */
-int render_list_table(FILE *out, const struct pp_verdict *v);
-int render_list_tree(FILE *out, const struct pp_model *m, const struct pp_selector *sel);
+/* What list shows and how (columns.h names the columns). */
+struct pp_list_opts {
+	const int *cols;	/* enum pp_colid */
+	size_t ncols;
+	bool tree;		/* -t: the functions of v under their bridges, by root bus */
+	bool raw, pairs, noheadings;
+	int sort;		/* index into cols, -1: address order */
+	size_t width;		/* --width; 0: the terminal's, whole lines when not one */
+	int numeric;		/* -n counts */
+	bool facts;		/* -v: each function's capability facts after the table */
+};
+/* list: the host's state and findings once, then one row per function of v
+ * (judged alone), each saying only what is about that function. */
+int render_list(FILE *out, const struct pp_list_opts *lo, const struct pp_verdict *v);
+/* The lines above list's table: IOMMU, interrupt remapping, ACS override,
+ * host-wide blockers and warnings. */
+void render_list_host(FILE *out, const struct pp_verdict *v);
+/* The tree's NOTE: port type, DMA alias, VF of. */
+char *text_tree_note(const struct pp_function *f);
+/* -v: the capability facts a verdict rests on, lspci-style, one a line. */
+void render_facts(FILE *out, const struct pp_function *f, int indent);
 
 #endif

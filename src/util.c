@@ -1,14 +1,58 @@
 /* Errors in the house style, and memory helpers that never return NULL. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
 const char *pp_progname = "pcipass";
 int pp_verbose;
+bool pp_color;
+
+bool color_wanted(const char *when)
+{
+	if (when && strcmp(when, "always") == 0)
+		return true;
+	if (when && strcmp(when, "never") == 0)
+		return false;
+	/* auto: a terminal, and NO_COLOR (https://no-color.org) not set to anything */
+	if (getenv("NO_COLOR") && *getenv("NO_COLOR"))
+		return false;
+	return isatty(STDOUT_FILENO) == 1;
+}
+
+/* fclose, failing when a write failed earlier or now (util-linux's close_stream). */
+static int close_stream(FILE *stream)
+{
+	bool pending = __fpending(stream) != 0;
+	bool failed_before = ferror(stream) != 0;
+	bool close_failed = fclose(stream) != 0;
+
+	if (failed_before || (close_failed && (pending || errno != EBADF))) {
+		if (!close_failed)
+			errno = 0;
+		return EOF;
+	}
+	return 0;
+}
+
+void close_stdout(void)
+{
+	if (close_stream(stdout) != 0) {
+		if (errno)
+			fprintf(stderr, "%s: stdout: write error: %s\n", pp_progname, strerror(errno));
+		else
+			fprintf(stderr, "%s: stdout: write error\n", pp_progname);
+		_exit(PP_EXIT_ERROR);
+	}
+	if (close_stream(stderr) != 0)
+		_exit(PP_EXIT_ERROR);
+}
 
 static void vmessage(const char *fmt, va_list ap)
 {

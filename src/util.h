@@ -20,6 +20,12 @@ enum {
 
 extern const char *pp_progname;
 extern int pp_verbose;
+/* Severities in colour (--color; util.c decides from WHEN, the terminal and NO_COLOR). */
+extern bool pp_color;
+bool color_wanted(const char *when);
+/* At exit: flush and close stdout; a write error (a full disk, a closed
+ * pipe) is reported once and the exit status becomes PP_EXIT_ERROR. */
+void close_stdout(void);
 
 void pp_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "pcipass: <what>: <why>" on stderr; returns PP_EXIT_ERROR for "return pp_error(...)". */

@@ -102,7 +102,7 @@ package_version() {
 	run pp list --help
 	assert_success
 	assert_line "  -s, --slot [[[[DOMAIN]:]BUS]:][SLOT][.[FUNC]]"
-	assert_line "                             only functions in this slot (as lspci -s)"
+	assert_line "                             only functions in this slot (as lspci -s; -t keeps the bridges above)"
 	assert_line "  -t, --tree                 show the topology as a tree of bridges and functions"
 }
 

@@ -159,10 +159,10 @@ SEE ALSO"
 	run script -qec "stty cols 0 rows 0; COLUMNS=80 '$PCIPASS' --sysroot '$snap' list" /dev/null
 	assert_success
 	local widest
-	widest=$(printf '%s\n' "$output" | tr -d '\r' | awk '{ if (length > w) w = length } END { print w }')
+	widest=$(printf '%s\n' "$output" | tr -d '\r' | sed 's/\x1b\[[0-9;]*m//g' | awk '{ if (length > w) w = length } END { print w }')
 	[ "$widest" -le 80 ] || fail "widest line $widest > 80"
 	run script -qec "stty cols 0 rows 0; COLUMNS=200 '$PCIPASS' --sysroot '$snap' list" /dev/null
-	widest=$(printf '%s\n' "$output" | tr -d '\r' | awk '{ if (length > w) w = length } END { print w }')
+	widest=$(printf '%s\n' "$output" | tr -d '\r' | sed 's/\x1b\[[0-9;]*m//g' | awk '{ if (length > w) w = length } END { print w }')
 	[ "$widest" -gt 80 ] || fail "widest line $widest <= 80 with COLUMNS=200"
 }
 
