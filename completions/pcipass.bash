@@ -191,7 +191,7 @@ _pcipass()
                     # list's columns; -o takes a comma-separated list, +LIST adds
                     local done_part=${cur%"${cur##*[,+]}"}
                     COMPREPLY=($(compgen -P "$done_part" -W "$("$bin" list --list-columns 2>/dev/null | awk '{ print $1 }')" -- "${cur##*[,+]}"))
-                    [[ $a == LIST ]] && compopt -o nospace
+                    [[ $a == LIST ]] && compopt -o nospace 2>/dev/null
                 elif [[ $a == DIR ]]; then
                     _filedir -d
                 else

@@ -192,7 +192,7 @@ static int check_exclusive(const struct pp_command *c, const struct pp_opt *o, c
 			if (c->exclusive[g][k] != o->key)
 				continue;
 			if (seen[g] && seen[g]->key != o->key)
-				return pp_usage_error("%s: --%s and --%s: choose one", c->name, seen[g]->long_name,
+				return pp_usage_error("--%s and --%s: choose one", seen[g]->long_name,
 						      o->long_name);
 			seen[g] = o;
 		}

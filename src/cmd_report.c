@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -28,7 +29,7 @@ static const struct pp_opt report_opts[] = {
 	{ OPT_OUTPUT, "output", 'o', "FILE",
 	  "write to FILE: a tarball if it ends in .tar.gz, else a new directory "
 	  "(default: pcipass-report-DATE.tar.gz); .tgz is a tarball too" },
-	{ OPT_FORCE, "force", 'f', NULL, "replace a FILE that exists (a file, or an empty directory)" },
+	{ OPT_FORCE, "force", 'f', NULL, "replace a FILE that exists and is not a directory" },
 	{ OPT_END, NULL, 0, NULL, NULL },
 };
 
@@ -93,14 +94,16 @@ static int run_report(struct pp_ctx *ctx, int argc, char **argv)
 	char date[32];
 	time_t now = time(NULL);
 	struct tm tm;
+	struct stat st;
 	int rc;
 
 	(void)argc;
 	(void)argv;
 	pp_color = false;	/* report.txt is a file, whatever stdout is */
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-	/* an existing file is somebody's: replaced only when asked */
-	if (!ctx->force && access(path, F_OK) == 0) {
+	/* an existing file is somebody's: replaced only when asked (a directory
+	 * is filled only when empty: snap_out_open refuses any other) */
+	if (!ctx->force && lstat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
 		char *shown = pp_escape(path, 0);
 
 		rc = pp_error("%s: exists; use --force to replace it", shown);

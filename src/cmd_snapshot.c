@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -15,7 +16,7 @@ static const struct pp_opt snapshot_opts[] = {
 	{ OPT_OUTPUT, "output", 'o', "PATH",
 	  "write to PATH: a tarball if it ends in .tar.gz, else a new directory "
 	  "(default: pcipass-snapshot-DATE.tar.gz); .tgz is a tarball too" },
-	{ OPT_FORCE, "force", 'f', NULL, "replace a PATH that exists (a file, or an empty directory)" },
+	{ OPT_FORCE, "force", 'f', NULL, "replace a PATH that exists and is not a directory" },
 	{ OPT_END, NULL, 0, NULL, NULL },
 };
 
@@ -36,12 +37,14 @@ static int run_snapshot(struct pp_ctx *ctx, int argc, char **argv)
 	struct snap_out *out;
 	struct snap_result res;
 	char *path = ctx->output ? xstrdup(ctx->output) : snapshot_default_name("snapshot");
+	struct stat st;
 	int rc;
 
 	(void)argc;
 	(void)argv;
-	/* an existing file is somebody's: replaced only when asked */
-	if (!ctx->force && access(path, F_OK) == 0) {
+	/* an existing file is somebody's: replaced only when asked (a directory
+	 * is filled only when empty: snap_out_open refuses any other) */
+	if (!ctx->force && lstat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
 		char *shown = pp_escape(path, 0);
 
 		rc = pp_error("%s: exists; use --force to replace it", shown);

@@ -159,8 +159,8 @@ void function_facts(const struct pp_function *f, struct pp_strv *out)
 	if (f->config_limited) {
 		strv_push(out, "config space: 64 bytes only (not read as root): capabilities unknown");
 	} else {
-		strv_pushf(out, "DevCap: FLReset%s  AFCap: TP+FLR%s", f->is_pcie == PP_YES ? tri(f->has_flr) : " (no PCIe cap)",
-			   tri(f->has_af_flr));
+		strv_pushf(out, "DevCap: FLReset%s", f->is_pcie == PP_YES ? tri(f->has_flr) : "- (no PCIe capability)");
+		strv_pushf(out, "AFCap: TP+FLR%s", tri(f->has_af_flr));
 		if (f->has_pm == PP_YES)
 			strv_pushf(out, "PM: NoSoftRst%s", tri(f->pm_no_soft_reset));
 		else
@@ -177,9 +177,11 @@ void function_facts(const struct pp_function *f, struct pp_strv *out)
 		} else {
 			strv_push(out, "ACS: no capability");
 		}
-		if (has_link_facts(f))
-			strv_pushf(out, "LnkCap: Speed %s, LLActRep%s  LnkSta: DLActive%s", speed(f->link_speed_cap),
-				   f->link_active_reporting ? "+" : "-", tri(f->link_active));
+		if (has_link_facts(f)) {
+			strv_pushf(out, "LnkCap: Speed %s, LLActRep%s", speed(f->link_speed_cap),
+				   f->link_active_reporting ? "+" : "-");
+			strv_pushf(out, "LnkSta: DLActive%s", tri(f->link_active));
+		}
 	}
 	if (f->reset_methods.n) {
 		char *m = strv_join(&f->reset_methods, ",");

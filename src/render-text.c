@@ -692,7 +692,9 @@ void render_facts(FILE *out, const struct pp_function *f, int indent)
 	struct pp_strv facts = { 0 };
 
 	function_facts(f, &facts);
-	for (size_t i = 0; i < facts.n; i++)
-		fprintf(out, "%*s%s\n", indent, "", facts.v[i]);
+	for (size_t i = 0; i < facts.n; i++) {
+		fprintf(out, "%*s", indent, "");
+		print_wrapped(out, (size_t)indent, (size_t)indent + 8, facts.v[i]);
+	}
 	strv_free(&facts);
 }

@@ -195,10 +195,17 @@ bdf_commands() {
 	run complete_bash "pcipass list --sysroot=sn"
 	assert_output $'snap.tar.gz\nsnapdir'
 	local cmd
-	cmd=$(code_options | awk -F '\t' '$2 == "output" && $4 != "DIR" { print $1; exit }')
-	[ -n "$cmd" ] || fail "no command has --output"
+	cmd=$(code_options | awk -F '\t' '$2 == "output" && ($4 == "PATH" || $4 == "FILE") { print $1; exit }')
+	[ -n "$cmd" ] || fail "no command has --output FILE"
 	run complete_bash "pcipass $cmd -o n"
 	assert_output "notes.txt"
+	# list's -o and --sort take columns, --color its three words
+	run complete_bash "pcipass list -o SLOT,DR"
+	assert_output "SLOT,DRIVER"
+	run complete_bash "pcipass list --sort VER"
+	assert_output "VERDICT"
+	run complete_bash "pcipass list --color a"
+	assert_output $'always\nauto'
 }
 
 @test "bash: without --sysroot, BDFs come from this host's /sys" {

@@ -237,7 +237,7 @@ field() {
 	assert_output '[[],true,["reset_method"]]'
 	run pp --sysroot "$HOSTILE/reset-method-20k" list -s 01:00.0
 	assert_success
-	assert_line --index 1 --regexp '^0000:01:00.0 .* virtio-pci +5 - '
+	assert_line --index 2 --regexp '^0000:01:00.0 .* virtio-pci +5 - '
 }
 
 @test "dangling iommu_group link: no group, iommu_group unreadable" {
@@ -343,7 +343,7 @@ outside_links() {
 	assert_success
 	assert_equal "$stderr" "pcipass: sys/bus/pci/devices/eth0: not a PCI address, skipped
 pcipass: sys/bus/pci/devices/not-a-bdf: not a PCI address, skipped"
-	assert_equal "$(printf '%s\n' "$output" | wc -l)" 13
+	assert_equal "$(printf '%s\n' "$output" | wc -l)" 14 # the host line, the headings, 12 functions
 }
 
 @test "a function directory not named by its BDF still gives the function, with its parent" {

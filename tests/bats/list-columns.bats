@@ -115,7 +115,7 @@ i801_smbus 0000:00:1f.3"
 	for pair in "--json --raw" "--raw --pairs" "--json --tree" "--pairs --tree" "--json -o SLOT" "--json --list-columns"; do
 		run --separate-stderr pp list $pair
 		assert_failure 2
-		[[ "$stderr" == "pcipass: list: --"*" and --"*": choose one"* ]] || fail "$pair: $stderr"
+		[[ "$stderr" == "pcipass: --"*" and --"*": choose one"* ]] || fail "$pair: $stderr"
 	done
 	run --separate-stderr pp list --width 5
 	assert_failure 2
@@ -152,20 +152,22 @@ pci0000:00
 	assert_success
 	assert_output --partial "
 0000:04:00.0:
-  DevCap: FLReset-  AFCap: TP+FLR-
+  DevCap: FLReset-
+  AFCap: TP+FLR-
   PM: NoSoftRst-
   ACS: no capability
   reset_method: pm,bus"
 	run --separate-stderr pp --sysroot "$(snapshot switch)" explain -v 04:00.0
-	assert_line --index 2 "    DevCap: FLReset-  AFCap: TP+FLR-"
-	assert_line --index 5 "    reset_method: pm,bus"
+	assert_line --index 2 "    DevCap: FLReset-"
+	assert_line --index 3 "    AFCap: TP+FLR-"
+	assert_line --index 6 "    reset_method: pm,bus"
 }
 
 @test "--color: always colours verdicts, never and NO_COLOR do not; a bad WHEN is a usage error" {
 	run --separate-stderr pp --sysroot "$(snapshot switch)" list --color always -s 04:00.0
 	[[ "$output" == *$'\e[1;33mwarn\e[0m'* ]]
 	run --separate-stderr pp --sysroot "$(snapshot switch)" explain --color always 00:00.0
-	[[ "$output" == *$'\e[1;31mblocker\e[0m not-endpoint:'* ]]
+	[[ "$output" == *$'\e[1;31mblocker\e[0m  not-endpoint:'* ]]
 	run --separate-stderr pp --sysroot "$(snapshot switch)" list --color never -s 04:00.0
 	[[ "$output" != *$'\e['* ]]
 	command -v script >/dev/null || skip "script(1) is not installed"

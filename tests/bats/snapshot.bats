@@ -181,13 +181,17 @@ meta() { # meta DIR KEY
 	assert_equal "$(ls -A)" "full"
 }
 
-@test "-o onto an empty directory fills it; onto an existing tarball replaces it" {
+@test "-o onto an empty directory fills it; onto an existing tarball only with --force" {
 	mkdir empty
 	run --separate-stderr pp snapshot -o empty
 	assert_success
 	[ -f empty/META ] && [ -d empty/sys/bus/pci/devices ]
 	echo old > old.tar.gz
 	run --separate-stderr pp snapshot -o old.tar.gz
+	assert_failure 2
+	assert_equal "$stderr" "pcipass: old.tar.gz: exists; use --force to replace it"
+	assert_equal "$(cat old.tar.gz)" old
+	run --separate-stderr pp snapshot --force -o old.tar.gz
 	assert_success
 	tar -tzf old.tar.gz META >/dev/null
 	# no temporaries left next to them
