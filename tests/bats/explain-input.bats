@@ -73,7 +73,7 @@ Try 'pcipass --help'." ] || { printf 'stderr was:\n%s\n' "$stderr"; false; }
 @test "no BDF and no --all, or both, are usage errors" {
 	run --separate-stderr pp --sysroot "$(snapshot rootports)" explain
 	assert_failure 2
-	[ "$stderr" = "pcipass: explain: needs BDF... (one assignment set) or --all
+	[ "$stderr" = "pcipass: explain: needs BDF... (one assignment set), -s/-d or --all
 Try 'pcipass --help'." ]
 	run --separate-stderr pp --sysroot "$(snapshot rootports)" explain --all 02:00.0
 	assert_failure 2

@@ -196,9 +196,10 @@ limited-access"
 }
 
 @test "list: VERDICT judges each function alone: ok, warn, or the first blocker's code" {
-	run --separate-stderr pp --sysroot "$(snapshot rootports)" list
+	run --separate-stderr pp --sysroot "$(snapshot rootports)" list -o SLOT,VERDICT --noheadings
 	assert_success
-	run awk '{ print $1, $NF }' <<< "$output"
+	run awk '{ print $1, $NF }' <<< "SLOT VERDICT
+$output"
 	assert_output "SLOT VERDICT
 0000:00:00.0 not-endpoint
 0000:00:01.0 host-in-use
