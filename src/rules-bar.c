@@ -75,24 +75,15 @@ static size_t sharing_outsiders(const struct judge *j, const struct sharing *s, 
 	return n;
 }
 
-static void sharing_hint(const struct judge *j, struct pp_finding *x, const struct sharing *s)
+/* For speed only: a BAR vfio-pci traps is never a safety problem. */
+static void speed_hint(const struct judge *j, struct pp_finding *x, const struct sharing *s)
 {
 	const struct pp_function *out[RELATED_MAX] = { 0 };
-	size_t n = sharing_outsiders(j, s, out), assignable = 0;
-	struct sbuf b = { 0 };
+	size_t n = sharing_outsiders(j, s, out);
 
 	add_related(x, out, n);
-	sb_add(&b, "boot with pci=resource_alignment=%s so the kernel gives its BARs whole pages", j->f->bdf);
-	for (size_t i = 0; i < n; i++)
-		assignable += !never_assigned(out[i]);
-	if (assignable) {
-		sb_add(&b, ", or add");
-		for (size_t i = 0; i < n; i++)
-			if (!never_assigned(out[i]))
-				sb_add(&b, " %s", out[i]->bdf);
-		sb_add(&b, " to the set");
-	}
-	x->hint = sb_take(&b);
+	x->hint = xasprintf("nothing to do for safety; for speed, boot with pci=resource_alignment=%s so the kernel "
+			    "gives its BARs whole pages", j->f->bdf);
 }
 
 void check_unaligned_bar(struct judge *j)
@@ -112,17 +103,22 @@ void check_unaligned_bar(struct judge *j)
 		x = emit(j, PP_INFO);
 		sb_add(&b, "BAR%d of ", bar->index);
 		sb_label(&b, f);
-		sb_add(&b, " starts at 0x%llx, not on a %llu-byte page boundary, and shares its page with BAR%d of ",
-		       (unsigned long long)bar->start, (unsigned long long)j->c->page, s.first_outside_bar->index);
-		sb_label(&b, s.first_outside);
-		if (s.outside > 1)
-			sb_add(&b, " and %zu more", s.outside - 1);
-		sb_add(&b, ", outside the set: a guest given that page could reach the other device's registers.");
+		sb_add(&b, " starts at 0x%llx, not on a %llu-byte page boundary: vfio-pci never maps it into the guest, "
+			   "it traps every access instead (slower, never unsafe)", (unsigned long long)bar->start,
+		       (unsigned long long)j->c->page);
+		if (s.outside) {
+			sb_add(&b, "; the page also holds BAR%d of ", s.first_outside_bar->index);
+			sb_label(&b, s.first_outside);
+			if (s.outside > 1)
+				sb_add(&b, " and %zu more", s.outside - 1);
+		}
+		sb_add(&b, ".");
 		x->message = sb_take(&b);
 		bar_evidence(x, f, bar);
-		bar_evidence(x, s.first_outside, s.first_outside_bar);
+		if (s.outside)
+			bar_evidence(x, s.first_outside, s.first_outside_bar);
 		strv_pushf(&x->evidence, "page size %llu", (unsigned long long)j->c->page);
-		sharing_hint(j, x, &s);
+		speed_hint(j, x, &s);
 	}
 }
 
@@ -148,32 +144,32 @@ void check_subpage_bar(struct judge *j)
 		sb_label(&b, f);
 		sb_add(&b, " is %llu bytes, smaller than a %llu-byte page", (unsigned long long)size,
 		       (unsigned long long)j->c->page);
-		if (s.outside) {
-			sb_add(&b, ", and shares that page with BAR%d of ", s.first_outside_bar->index);
-			sb_label(&b, s.first_outside);
-			if (s.outside > 1)
-				sb_add(&b, " and %zu more", s.outside - 1);
-			sb_add(&b, ", outside the set: the guest could reach that device's registers.");
+		if (bar_mmappable(j->c, bar)) {
+			sb_add(&b, "; it starts on a page boundary and nothing else lies in that page, so vfio-pci "
+				   "reserves the rest of the page and maps it.");
 		} else if (!aligned) {
 			sb_add(&b, "; it does not start on a page boundary, so vfio-pci cannot map it and traps every "
-				   "guest access (slower).");
-		} else if (s.n) {
-			sb_add(&b, "; the rest of its page holds only BARs of functions in this set.");
+				   "guest access (slower, never unsafe).");
 		} else {
-			sb_add(&b, "; it starts on a page boundary and no other device uses that page, so vfio-pci "
-				   "maps the whole page.");
+			sb_add(&b, "; ");
+			if (s.n) {
+				sb_add(&b, "BAR%d of ", s.outside ? s.first_outside_bar->index : s.bar[0]->index);
+				sb_label(&b, s.outside ? s.first_outside : s.fn[0]);
+			} else {
+				sb_add(&b, "another of its own BARs");
+			}
+			sb_add(&b, " lies in the rest of its page, so vfio-pci cannot reserve it: it traps every guest "
+				   "access instead of mapping the BAR (slower, never unsafe).");
 		}
 		x->message = sb_take(&b);
 		bar_evidence(x, f, bar);
 		if (s.outside)
 			bar_evidence(x, s.first_outside, s.first_outside_bar);
 		strv_pushf(&x->evidence, "page size %llu", (unsigned long long)j->c->page);
-		if (s.outside)
-			sharing_hint(j, x, &s);
+		if (bar_mmappable(j->c, bar))
+			x->hint = xstrdup("nothing to do: vfio-pci reserves the rest of the page");
 		else
-			x->hint = xstrdup(aligned ? "nothing to do: vfio-pci reserves the rest of the page"
-						  : "nothing to do for safety; for speed, boot with "
-						    "pci=resource_alignment to give the BAR a page of its own");
+			speed_hint(j, x, &s);
 	}
 }
 

@@ -42,7 +42,10 @@ vg() {
 		"$pcipass" "$@" </dev/null >/dev/null 2>"$log.stderr" || rc=$?
 	case $rc in
 	0 | 1 | 2)
-		if [ -s "$log" ]; then
+		# Errors are the "==PID==" lines.  "--PID--" lines are valgrind's own
+		# notes: 3.19 does not know openat2 (syscall 437) and says so, and
+		# pcipass then takes its O_NOFOLLOW walk, which is what runs here.
+		if grep -q '^==' "$log"; then
 			fail "valgrind $name: pcipass $*"
 			head -n 40 "$log"
 		else
