@@ -313,6 +313,13 @@ static void read_intremap(struct pp_model *m)
 		h->intremap = seen;
 		free(h->intremap_evidence);
 		h->intremap_evidence = live;
+	} else if (h->intremap_evidence) {
+		/* An older snapshot: no irq chips recorded, only what the unit
+		 * advertises or the command line says. */
+		char *more = xasprintf("%s (limited evidence: no irq chip names recorded)", h->intremap_evidence);
+
+		free(h->intremap_evidence);
+		h->intremap_evidence = more;
 	}
 }
 
