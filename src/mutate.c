@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "archive.h"
 #include "mutate.h"
 #include "render-text.h"
 
@@ -60,6 +61,16 @@ int session_begin(struct pp_session *s, struct pp_ctx *ctx, const char *command)
 	s->command = command;
 	s->dry_run = ctx->dry_run;
 	s->state.dirfd = s->state.lockfd = -1;
+	/* A tarball is unpacked into a private directory removed at exit:
+	 * writing there would change nothing and claim it did. */
+	if (ctx->sysroot && snap_path_is_tarball(ctx->sysroot) && !ctx->dry_run) {
+		char *shown = pp_escape(ctx->sysroot, 0);
+
+		rc = pp_usage_error("%s: %s: a snapshot tarball is read-only; use --dry-run, or unpack it to a "
+				    "directory", command, shown);
+		free(shown);
+		return rc;
+	}
 	if (ctx_open_root(ctx))
 		return PP_EXIT_ERROR;
 	if (ctx->root.live && !ctx->dry_run && geteuid() != 0) {

@@ -159,3 +159,29 @@ refused() {
 	grep -q "mkdir(\"$TMPDIR/pcipass-sysroot\." "$BATS_TEST_TMPDIR/trace"
 	assert_equal "$(ls -A "$TMPDIR")" ""
 }
+
+@test "every command takes a tarball sysroot; mutations in --dry-run, refused without it" {
+	t=$SNAPSHOTS/vfio.tar.gz
+	for args in "list" "list -t" "list --json" "explain --all" "explain --json 03:00.0" \
+		"why 03:00.0" "slots" "unbind --dry-run 02:00.0" "reset --dry-run 03:00.0" "rebind --dry-run --all"; do
+		# shellcheck disable=SC2086 # args's words are meant to split
+		run --separate-stderr pp --sysroot "$t" $args
+		[ "$status" -le 1 ] || fail "$args: exit $status: $stderr"
+		[ -n "$output" ] || fail "$args: no output"
+	done
+	run --separate-stderr pp --sysroot "$t" reset --dry-run 03:00.0
+	assert_success
+	assert_line --index -1 "0000:03:00.0: reset by flr (dry run: nothing written)"
+	run --separate-stderr pp --sysroot "$t" snapshot -o "$BATS_TEST_TMPDIR/copy"
+	assert_success
+	run --separate-stderr pp --sysroot "$t" report -o "$BATS_TEST_TMPDIR/report"
+	assert_success
+	for args in "unbind 02:00.0" "reset 03:00.0" "rebind --all"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr pp --sysroot "$t" $args
+		assert_failure 2
+		[ -z "$output" ]
+		[ "$stderr" = "pcipass: ${args%% *}: $t: a snapshot tarball is read-only; use --dry-run, or unpack it to a directory
+Try 'pcipass --help'." ]
+	done
+}
