@@ -13,6 +13,7 @@
 #include "checks.h"
 #include "cli.h"
 #include "render-json.h"
+#include "predict.h"
 #include "render-text.h"
 #include "vmconfig.h"
 
@@ -110,6 +111,9 @@ static int run_explain(struct pp_ctx *ctx, int argc, char **argv)
 	m = ctx_model(ctx);
 	if (!m)
 		return PP_EXIT_ERROR;
+	/* With the IOMMU off, the text says what its groups will be. */
+	if (!m->host.iommu_enabled || m->host.noiommu_only)
+		predict_ensure(m);
 	if (ctx->all || selecting) {
 		/* lspci's selectors: the functions they match (every one with --all alone) */
 		struct pp_selector sel = { 0 };

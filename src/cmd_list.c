@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "columns.h"
 #include "render-json.h"
+#include "predict.h"
 #include "render-text.h"
 
 static const struct pp_opt list_opts[] = {
@@ -120,6 +121,10 @@ static int run_list(struct pp_ctx *ctx, int argc, char **argv)
 	m = ctx_model(ctx);
 	if (!m)
 		return PP_EXIT_ERROR;
+	/* With the IOMMU off, the groups it would make (predict.c). */
+	lo.predicted = !m->host.iommu_enabled || m->host.noiommu_only;
+	if (lo.predicted)
+		predict_ensure(m);
 	rc = selector_parse(m, &sel, ctx->slot_selector, ctx->id_selector);
 	if (!rc) {
 		struct pp_checker *c = checker_new(m);

@@ -22,6 +22,7 @@
 #include "checks.h"
 #include "columns.h"
 #include "render-json.h"
+#include "predict.h"
 #include "render-text.h"
 #include "snapshot.h"
 
@@ -124,6 +125,10 @@ static int run_report(struct pp_ctx *ctx, int argc, char **argv)
 	for (size_t i = 0; i < m->n_functions; i++)
 		all[i] = &m->functions[i];
 	verdict_judge(checker, all, m->n_functions, true, &v);
+	/* as list and explain show them: with the IOMMU off, the predicted groups */
+	lo.predicted = !m->host.iommu_enabled || m->host.noiommu_only;
+	if (lo.predicted)
+		predict_ensure(m);
 
 	rc = snap_out_open(path, &out);
 	if (!rc)

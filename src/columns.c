@@ -194,7 +194,8 @@ void function_facts(const struct pp_function *f, struct pp_strv *out)
 	}
 }
 
-char *column_cell(enum pp_colid col, const struct pp_function *f, const struct pp_findings *fs, int numeric)
+char *column_cell(enum pp_colid col, const struct pp_function *f, const struct pp_findings *fs, int numeric,
+		  bool predicted)
 {
 	(void)numeric;	/* -n and -nn are in the model's display names */
 	switch (col) {
@@ -218,8 +219,10 @@ char *column_cell(enum pp_colid col, const struct pp_function *f, const struct p
 	case COL_DRIVER:
 		return xstrdup(f->driver ? f->driver : "-");
 	case COL_GROUP:
-		/* HOOK(group prediction): with the IOMMU off, a predicted group goes here. */
-		return f->iommu_group >= 0 ? xasprintf("%d", f->iommu_group) : xstrdup("-");
+		/* With the IOMMU off, the group the kernel will make ("p3": predicted). */
+		if (f->iommu_group >= 0)
+			return xasprintf("%d", f->iommu_group);
+		return predicted && f->predicted_group >= 0 ? xasprintf("p%d", f->predicted_group) : xstrdup("-");
 	case COL_RESET:
 		return text_reset_methods(f);
 	case COL_VERDICT:

@@ -55,7 +55,8 @@ void columns_print(FILE *out);
 
 /* The text of one cell (never NULL; "-" for nothing); fs may be NULL when
  * the function was not judged. */
-char *column_cell(enum pp_colid col, const struct pp_function *f, const struct pp_findings *fs, int numeric);
+char *column_cell(enum pp_colid col, const struct pp_function *f, const struct pp_findings *fs, int numeric,
+		  bool predicted);
 /* A function's own verdict, host-wide findings left out: the first
  * function-level blocker's code, "warn" or "ok". */
 const char *function_verdict(const struct pp_findings *fs);

@@ -14,6 +14,7 @@
 #include <libsmartcols.h>
 
 #include "columns.h"
+#include "predict.h"
 #include "render-text.h"
 
 #include <sys/ioctl.h>
@@ -166,6 +167,16 @@ int render_explain(FILE *out, const struct pp_verdict *v)
 		size_t shown = 0;
 
 		print_header(out, v->scope[i]);
+		if (!v->m->host.iommu_enabled || v->m->host.noiommu_only) {
+			/* what the kernel's groups will make of it (predict.c) */
+			char *outlook = predict_outlook(v->m, v->scope[i]);
+
+			if (outlook) {
+				fputs("  predicted: ", out);
+				print_wrapped(out, 13, 13, outlook);
+				free(outlook);
+			}
+		}
 		/* -v: the capability facts the findings rest on, as lspci -vv words them */
 		if (pp_verbose)
 			render_facts(out, v->scope[i], 4);
@@ -356,9 +367,7 @@ void render_list_host(FILE *out, const struct pp_verdict *v)
 		fprintf(out, "IOMMU: on (%s, %zu group%s)", vendors[h->iommu_vendor], m->n_groups,
 			m->n_groups == 1 ? "" : "s");
 	else
-		fputs("IOMMU: off", out);
-	/* HOOK(group prediction): with the IOMMU off, say here that GROUP shows
-	 * the groups predicted from the topology. */
+		fputs("IOMMU: off (GROUP pN: predicted)", out);
 	fprintf(out, "; interrupt remapping: %s; ACS override: %s\n", tri_word(h->intremap), shown ? shown : "no");
 	free(shown);
 	free(acs);
@@ -435,7 +444,7 @@ static struct libscols_line *add_row(struct libscols_table *tb, struct libscols_
 	if (!ln)
 		return NULL;
 	for (size_t c = 0; c < lo->ncols; c++) {
-		char *text = column_cell(lo->cols[c], f, fs, lo->numeric), *safe = pp_escape(text, 0);
+		char *text = column_cell(lo->cols[c], f, fs, lo->numeric, lo->predicted), *safe = pp_escape(text, 0);
 
 		free(text);
 		if (scols_line_refer_data(ln, c, safe))

@@ -39,6 +39,7 @@ struct pp_list_opts {
 	size_t width;		/* --width; 0: the terminal's, whole lines when not one */
 	int numeric;		/* -n counts */
 	bool facts;		/* -v: each function's capability facts after the table */
+	bool predicted;		/* IOMMU off: GROUP shows predicted_group (predict_ensure done) */
 };
 /* list: the host's state and findings once, then one row per function of v
  * (judged alone), each saying only what is about that function. */

@@ -44,7 +44,7 @@ SLOT         CLASS DEVICE           DRIVER     GROUP RESET      VERDICT
 @test "a host-wide blocker is said once above the table, not on every row" {
 	run --separate-stderr pp --sysroot "$(snapshot noiommu)" list
 	assert_success
-	assert_line --index 0 "IOMMU: off; interrupt remapping: no; ACS override: no"
+	assert_line --index 0 "IOMMU: off (GROUP pN: predicted); interrupt remapping: no; ACS override: no"
 	assert_line --index 1 "host blocker: iommu-disabled (blocks every function below: pcipass explain says why)"
 	run grep -c 'iommu-disabled' <<<"$output"
 	assert_output 1
@@ -218,4 +218,21 @@ pci0000:00
 	assert_failure 2
 	run --separate-stderr pp --sysroot "$(snapshot switch)" report -f -o "$out"
 	assert_success
+}
+
+@test "IOMMU off: GROUP shows the predicted groups, explain what the function would get" {
+	# noiommu is rootports' topology booted without an IOMMU: rootports' kernel groups, predicted
+	run --separate-stderr pp --sysroot "$(snapshot noiommu)" list -r -o SLOT,GROUP --noheadings -s 00:1f
+	assert_output "0000:00:1f.0 p5
+0000:00:1f.2 p5
+0000:00:1f.3 p5"
+	run --separate-stderr pp --sysroot "$(snapshot rootports)" list -r -o SLOT,GROUP --noheadings -s 00:1f
+	assert_output "0000:00:1f.0 5
+0000:00:1f.2 5
+0000:00:1f.3 5"
+	run --separate-stderr pp --sysroot "$(snapshot noiommu)" explain 03:00.0
+	assert_line "  predicted: assignable once the IOMMU is on (predicted group 8)"
+	# with the IOMMU on, the kernel's groups are the facts: no prediction line
+	run --separate-stderr pp --sysroot "$(snapshot rootports)" explain 03:00.0
+	refute_output --partial "predicted:"
 }
