@@ -76,9 +76,10 @@ void attach_netifs(struct pp_model *m)
 }
 
 /* /proc/mounts sources as device names ("nvme0n1p1" for /dev/nvme0n1p1). */
-static void read_mounted(struct pp_model *m, struct pp_strv *mounted)
+/* The /dev/NAME devices of the first column of a proc table (mounts, swaps). */
+static void read_devices(struct pp_model *m, const char *table, struct pp_strv *mounted)
 {
-	char *text = root_read_file(m->root, "proc/mounts", 4 << 20, NULL), *line, *save;
+	char *text = root_read_file(m->root, table, 4 << 20, NULL), *line, *save;
 
 	if (!text)
 		return;
@@ -94,10 +95,11 @@ static void read_mounted(struct pp_model *m, struct pp_strv *mounted)
 
 void attach_blockdevs(struct pp_model *m)
 {
-	struct pp_strv names = { 0 }, mounted = { 0 };
+	struct pp_strv names = { 0 }, mounted = { 0 }, swaps = { 0 };
 
 	root_list_dir(m->root, "sys/class/block", &names);
-	read_mounted(m, &mounted);
+	read_devices(m, "proc/mounts", &mounted);
+	read_devices(m, "proc/swaps", &swaps);
 	for (size_t i = 0; i < names.n; i++) {
 		char *link, *canon;
 		struct pp_function *f;
@@ -116,6 +118,7 @@ void attach_blockdevs(struct pp_model *m)
 			b = &f->blockdevs[f->n_blockdevs++];
 			b->name = xstrdup(names.v[i]);
 			b->mounted = strv_contains(&mounted, names.v[i]);
+			b->swap = strv_contains(&swaps, names.v[i]);
 			link = xasprintf("%s/holders", canon);
 			b->has_holders = root_list_dir(m->root, link, &holders) && holders.n > 0;
 			strv_free(&holders);
@@ -125,6 +128,7 @@ void attach_blockdevs(struct pp_model *m)
 	}
 	strv_free(&names);
 	strv_free(&mounted);
+	strv_free(&swaps);
 }
 
 void attach_framebuffers(struct pp_model *m)

@@ -47,6 +47,7 @@ struct pp_blockdev {
 	char *name;
 	bool mounted;		/* it or a partition appears in /proc/mounts */
 	bool has_holders;	/* dm, md, ... sit on top of it */
+	bool swap;		/* listed in /proc/swaps */
 };
 
 struct pp_function {

@@ -31,12 +31,13 @@ void check_host_in_use(struct judge *j)
 	for (size_t i = 0; i < f->n_blockdevs; i++) {
 		const struct pp_blockdev *d = &f->blockdevs[i];
 
-		if (!d->mounted && !d->has_holders)
+		if (!d->mounted && !d->has_holders && !d->swap)
 			continue;
 		sb_add(&what, "%sdisk %s is %s", uses++ ? ", " : "", d->name,
-		       d->mounted && d->has_holders ? "mounted and held" : d->mounted ? "mounted" : "held by dm/md");
-		sb_add(&hint, "%s%s %s", hint.len ? "; " : "", d->mounted ? "unmount" : "stop the holders of",
-		       d->name);
+		       d->swap ? "swap in use" : d->mounted && d->has_holders ? "mounted and held"
+		       : d->mounted ? "mounted" : "held by dm/md");
+		sb_add(&hint, "%s%s %s", hint.len ? "; " : "",
+		       d->swap ? "swapoff" : d->mounted ? "unmount" : "stop the holders of", d->name);
 	}
 	for (size_t i = 0; i < f->framebuffers.n; i++) {
 		sb_add(&what, "%sframebuffer %s lives on it", uses++ ? ", " : "", f->framebuffers.v[i]);
@@ -61,6 +62,8 @@ void check_host_in_use(struct judge *j)
 			strv_pushf(&x->evidence, "proc/mounts: /dev/%s", f->blockdevs[i].name);
 		if (f->blockdevs[i].has_holders)
 			strv_pushf(&x->evidence, "block/%s/holders is not empty", f->blockdevs[i].name);
+		if (f->blockdevs[i].swap)
+			strv_pushf(&x->evidence, "proc/swaps: /dev/%s", f->blockdevs[i].name);
 	}
 	for (size_t i = 0; i < f->framebuffers.n; i++)
 		strv_pushf(&x->evidence, "graphics/%s belongs to %s", f->framebuffers.v[i], f->bdf);

@@ -429,3 +429,13 @@ setup() {
 	run pp --sysroot "$(snapshot rootports)" list --strict
 	assert_success
 }
+
+@test "host-in-use: swap on the function's disk blocks it; the same disk without swap does not" {
+	run findings "$(snapshot derived/rootports-swap)" 03:00.0
+	assert_output "0000:03:00.0 host-in-use:blocker host-driver-bound:info"
+	run --separate-stderr pp --sysroot "$(snapshot derived/rootports-swap)" explain --json 03:00.0
+	echo "$output" | jq -e '.functions[0].findings[0] | (.message | contains("disk nvme0n1 is swap in use")) and
+		.evidence == ["proc/swaps: /dev/nvme0n1"] and (.hint | startswith("swapoff nvme0n1"))'
+	run findings "$(snapshot rootports)" 03:00.0
+	refute_output --partial host-in-use
+}

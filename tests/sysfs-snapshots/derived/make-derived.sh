@@ -17,7 +17,7 @@ real=$(cd "$here/.." && pwd)
 out=${DERIVED_OUT:-$here}
 all=(pcibridge-shared-page pcibridge-unaligned-bar switch-bus-range pcibridge-nonroot
 	vfio-nointremap vfio-nointremap-unsafe rootports-direct-region rootports-acs-override
-	rootports-no-group rootports-quirk vfio-in-use noiommu-vfio-noiommu)
+	rootports-no-group rootports-quirk vfio-in-use noiommu-vfio-noiommu rootports-swap)
 
 case ${1:-} in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;; esac
 [ $# -gt 0 ] && names=("$@") || names=("${all[@]}")
@@ -197,6 +197,14 @@ edit_noiommu-vfio-noiommu() {
 	echo "sys/kernel/iommu_groups/0 added, named vfio-noiommu, holding 0000:03:00.0, with its"
 	echo "iommu_group link: what vfio.enable_unsafe_noiommu_mode=1 gives a device bound to vfio-pci"
 	echo "(vfio_noiommu_group_alloc).  Debian's kernel is built without CONFIG_VFIO_NOIOMMU."
+}
+
+edit_rootports-swap() {
+	local f=$1/proc/swaps
+	[ "$(wc -l < "$f")" = 1 ] || die "$f lists swap already"
+	printf '/dev/nvme0n1                            partition\t1048572\t\t0\t\t-2\n' >> "$f"
+	echo "proc/swaps: /dev/nvme0n1 (the namespace of 0000:03:00.0, nvme) added as a swap"
+	echo "partition in use: the guest had no swap."
 }
 
 pack() {
