@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "archive.h"
 #include "cli.h"
@@ -253,6 +254,22 @@ int ctx_open_root(struct pp_ctx *ctx)
 	}
 	ctx->root.display = ctx->sysroot;
 	return 0;
+}
+
+int ctx_refuse_overwrite(const struct pp_ctx *ctx, const char *path)
+{
+	struct stat st;
+	char *shown;
+	int rc;
+
+	/* An existing file is somebody's: replaced only when asked (a directory
+	 * is filled only when empty: snap_out_open refuses any other). */
+	if (ctx->force || lstat(path, &st) < 0 || S_ISDIR(st.st_mode))
+		return 0;
+	shown = pp_escape(path, 0);
+	rc = pp_error("%s: exists; use --force to replace it", shown);
+	free(shown);
+	return rc;
 }
 
 struct pp_model *ctx_model(struct pp_ctx *ctx)

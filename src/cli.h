@@ -107,6 +107,9 @@ int cli_parse(struct pp_ctx *ctx, const struct pp_command *const *table, size_t 
 /* Open ctx->sysroot (a directory or a snapshot tarball) or "/" into ctx->root:
  * the one opener every command uses.  0, or PP_EXIT_ERROR after a message. */
 int ctx_open_root(struct pp_ctx *ctx);
+/* snapshot/report -o PATH: 0, or PP_EXIT_ERROR after a message when PATH is an
+ * existing file (not a directory) and --force was not given. */
+int ctx_refuse_overwrite(const struct pp_ctx *ctx, const char *path);
 /* Open the root and build the model; NULL after an error message. */
 struct pp_model *ctx_model(struct pp_ctx *ctx);
 void ctx_release(struct pp_ctx *ctx, struct pp_model *m);

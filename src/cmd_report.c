@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -95,20 +94,13 @@ static int run_report(struct pp_ctx *ctx, int argc, char **argv)
 	char date[32];
 	time_t now = time(NULL);
 	struct tm tm;
-	struct stat st;
 	int rc;
 
 	(void)argc;
 	(void)argv;
 	pp_color = false;	/* report.txt is a file, whatever stdout is */
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-	/* an existing file is somebody's: replaced only when asked (a directory
-	 * is filled only when empty: snap_out_open refuses any other) */
-	if (!ctx->force && lstat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
-		char *shown = pp_escape(path, 0);
-
-		rc = pp_error("%s: exists; use --force to replace it", shown);
-		free(shown);
+	if ((rc = ctx_refuse_overwrite(ctx, path))) {
 		free(path);
 		return rc;
 	}

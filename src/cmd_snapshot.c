@@ -6,7 +6,6 @@
 
 #include <stdlib.h>
 #include <time.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -37,18 +36,11 @@ static int run_snapshot(struct pp_ctx *ctx, int argc, char **argv)
 	struct snap_out *out;
 	struct snap_result res;
 	char *path = ctx->output ? xstrdup(ctx->output) : snapshot_default_name("snapshot");
-	struct stat st;
 	int rc;
 
 	(void)argc;
 	(void)argv;
-	/* an existing file is somebody's: replaced only when asked (a directory
-	 * is filled only when empty: snap_out_open refuses any other) */
-	if (!ctx->force && lstat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
-		char *shown = pp_escape(path, 0);
-
-		rc = pp_error("%s: exists; use --force to replace it", shown);
-		free(shown);
+	if ((rc = ctx_refuse_overwrite(ctx, path))) {
 		free(path);
 		return rc;
 	}
