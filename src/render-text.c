@@ -542,16 +542,26 @@ static size_t min_table_width(struct libscols_table *tb, const struct pp_list_op
 	return need;
 }
 
+/* libsmartcols sets the column widths only while printing: print to a
+ * string and throw it away, so that scols_column_get_width() answers. */
+static bool learn_widths(struct libscols_table *tb)
+{
+	char *probe = NULL;
+
+	if (scols_print_table_to_string(tb, &probe))
+		return false;
+	free(probe);
+	return true;
+}
+
 /* Cut what libsmartcols cut, with a marker: print once to learn the widths. */
 static void mark_cuts(struct libscols_table *tb, const struct pp_list_opts *lo)
 {
 	struct libscols_iter *itr;
 	struct libscols_line *ln;
-	char *probe = NULL;
 
-	if (scols_print_table_to_string(tb, &probe))
+	if (!learn_widths(tb))
 		return;
-	free(probe);
 	itr = scols_new_iter(SCOLS_ITER_FORWARD);
 	if (!itr)
 		return;
@@ -578,11 +588,9 @@ static void wrap_words(struct libscols_table *tb, const struct pp_list_opts *lo)
 {
 	struct libscols_iter *itr;
 	struct libscols_line *ln;
-	char *probe = NULL;
 
-	if (scols_print_table_to_string(tb, &probe))
+	if (!learn_widths(tb))
 		return;
-	free(probe);
 	itr = scols_new_iter(SCOLS_ITER_FORWARD);
 	if (!itr)
 		return;
