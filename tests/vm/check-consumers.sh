@@ -73,13 +73,7 @@ for b in /usr/share/seabios/bios-256k.bin /usr/share/qemu/bios-256k.bin; do
 done
 [ -n "$bios" ] || broken "bios-256k.bin not found (install seabios)"
 
-if [ -n "$keep" ]; then
-	mkdir -p "$keep" || broken "cannot create $keep"
-	work=$(cd "$keep" && pwd)
-else
-	work=$(mktemp -d "${TMPDIR:-/tmp}/pcipass-check-consumers.XXXXXX") || broken "mktemp failed"
-	trap 'rm -rf "$work"' EXIT
-fi
+vm_workdir check-consumers "$keep"
 
 adds=(--add "$tcg:$tcg" --add "$bios:$bios")
 # kvmvapic.bin: the option ROM a q35 machine looks for (a warning without it)

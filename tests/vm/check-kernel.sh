@@ -79,13 +79,7 @@ kernel=$(vm_default_kernel) || broken "no kernel in /boot with modules in /lib/m
 [ -r "$kernel" ] || broken "kernel '$kernel' missing or unreadable (run as root)"
 vm_find_busybox >/dev/null || broken "no static busybox (install busybox-static)"
 
-if [ -n "$keep" ]; then
-	mkdir -p "$keep" || broken "cannot create $keep"
-	work=$(cd "$keep" && pwd)
-else
-	work=$(mktemp -d "${TMPDIR:-/tmp}/pcipass-check-kernel.XXXXXX") || broken "mktemp failed"
-	trap 'rm -rf "$work"' EXIT
-fi
+vm_workdir check-kernel "$keep"
 
 gcc -static -O2 -Wall -Wno-format-truncation -o "$work/vfio-probe" "$here/vfio-probe.c" ||
 	broken "building vfio-probe (gcc -static; install libc6-dev) failed"

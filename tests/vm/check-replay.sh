@@ -79,13 +79,7 @@ done
 vm_default_kernel >/dev/null || broken "no kernel in /boot with modules in /lib/modules (install linux-image-amd64)"
 vm_find_busybox >/dev/null || broken "no static busybox (install busybox-static)"
 
-if [ -n "$keep" ]; then
-	mkdir -p "$keep" || broken "cannot create $keep"
-	work=$(cd "$keep" && pwd)
-else
-	work=$(mktemp -d "${TMPDIR:-/tmp}/pcipass-check-replay.XXXXXX") || broken "mktemp failed"
-	trap 'rm -rf "$work"' EXIT
-fi
+vm_workdir check-replay "$keep"
 
 # The guest must name devices as this host's libpci does: same pci.ids.
 adds=()

@@ -50,13 +50,7 @@ kernel=$(vm_default_kernel) ||
 [ -r "$kernel" ] || broken "kernel '$kernel' missing or unreadable (install linux-image-amd64; run as root)"
 vm_find_busybox >/dev/null || broken "no static busybox (install busybox-static)"
 
-if [ -n "$keep" ]; then
-	mkdir -p "$keep" || broken "cannot create $keep"
-	work=$(cd "$keep" && pwd)
-else
-	work=$(mktemp -d "${TMPDIR:-/tmp}/pcipass-check-vm.XXXXXX") || broken "mktemp failed"
-	trap 'rm -rf "$work"' EXIT
-fi
+vm_workdir check-vm "$keep"
 
 adds=()
 for ids in /usr/share/misc/pci.ids /usr/share/hwdata/pci.ids; do

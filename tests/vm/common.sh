@@ -46,3 +46,16 @@ vm_find_busybox() {
 	done
 	return 1
 }
+
+# vm_workdir NAME KEEP: set $work to KEEP (created, kept afterwards) or to a
+# new temporary directory removed at exit.  The caller's broken() reports
+# a failure, as for every other step of its run.
+vm_workdir() {
+	if [ -n "$2" ]; then
+		mkdir -p "$2" || broken "cannot create $2"
+		work=$(cd "$2" && pwd)
+	else
+		work=$(mktemp -d "${TMPDIR:-/tmp}/pcipass-$1.XXXXXX") || broken "mktemp failed"
+		trap 'rm -rf "$work"' EXIT
+	fi
+}
