@@ -213,6 +213,30 @@ for p in "$src"/proc/[0-9]*; do
 	done
 done
 
+# --- the next boot's driver choices -----------------------------------------
+# What bootcfg.c reads: the .conf files of the modprobe.d directories and
+# driverctl's pci-DDDD:BB:DD.F overrides; at most 256 a directory, each file
+# bounded like an attribute.
+for d in etc/modprobe.d run/modprobe.d usr/local/lib/modprobe.d usr/lib/modprobe.d \
+	lib/modprobe.d etc/driverctl.d; do
+	[ -d "$src/$d" ] || continue
+	n=0
+	for f in "$src/$d"/*; do
+		b=${f##*/}
+		case $d:$b in
+		etc/driverctl.d:pci-*) ;;
+		etc/driverctl.d:*|*:.*) continue ;;
+		*:*.conf) ;;
+		*) continue ;;
+		esac
+		[ -f "$f" ] && [ "$n" -lt 256 ] || continue
+		mkdir -p "$dest/$d"
+		read_attr "$f" > "$dest/$d/$b" 2>/dev/null || : > "$dest/$d/$b"
+		n=$((n + 1))
+		nfiles=$((nfiles + 1))
+	done
+done
+
 # --- META ----------------------------------------------------------------
 first_line() { [ -r "$1" ] && head -n 1 "$1" 2>/dev/null; }
 {
