@@ -36,6 +36,31 @@ static bool moved_at_boot(const struct pp_function *f)
 	return f->boot_by && !(f->driver && strcmp(f->driver, f->boot_by->driver) == 0);
 }
 
+/* What the host uses it for, briefly: "eth1 up, nvme0n1 swap, fb0" (the
+ * uses host-in-use counts). */
+static void sb_uses(struct sbuf *b, const struct pp_function *g)
+{
+	const char *sep = "";
+
+	for (size_t i = 0; i < g->n_netifs; i++)
+		if (g->netifs[i].up || g->netifs[i].has_address) {
+			sb_add(b, "%s%s %s", sep, g->netifs[i].name, g->netifs[i].up ? "up" : "configured");
+			sep = ", ";
+		}
+	for (size_t i = 0; i < g->n_blockdevs; i++) {
+		const struct pp_blockdev *d = &g->blockdevs[i];
+
+		if (d->mounted || d->has_holders || d->swap) {
+			sb_add(b, "%s%s %s", sep, d->name, d->swap ? "swap" : d->mounted ? "mounted" : "held");
+			sep = ", ";
+		}
+	}
+	for (size_t i = 0; i < g->framebuffers.n; i++) {
+		sb_add(b, "%s%s", sep, g->framebuffers.v[i]);
+		sep = ", ";
+	}
+}
+
 /*
  * The host uses a function the boot configuration takes: at the next boot
  * it does not get its disk, network or console, and may not come up.
@@ -79,7 +104,12 @@ void check_boot_takes_host_device(struct judge *j)
 	x = emit(j, PP_BLOCKER);
 	sb_add(&b, "At the next boot the boot configuration takes ");
 	sb_names(&b, p.v, p.n, p.total, NAMES_DRIVER);
-	sb_add(&b, ", which the host uses now (a disk, an interface or its console): the host may not come up.");
+	sb_add(&b, ", which the host uses now (");
+	for (size_t i = 0; i < p.n && i < NAMED_MAX; i++) {
+		sb_add(&b, "%s", i ? "; " : "");
+		sb_uses(&b, p.v[i]);
+	}
+	sb_add(&b, "): the host may not come up.");
 	x->message = sb_take(&b);
 	add_related(x, p.v, p.n);
 	x->evidence = evidence;
