@@ -160,9 +160,10 @@ static const char *ids_driver(const char *module)
 /* Each "DRIVER.ids=VALUE" word (next_arg: quotes kept out of the value);
  * the kernel stops at "--", and the last value of a parameter is the one
  * it keeps. */
-static void read_cmdline(struct pp_bootcfg *cfg, const char *cmdline)
+static unsigned int read_cmdline(struct pp_bootcfg *cfg, const char *cmdline)
 {
 	const char *p = cmdline;
+	unsigned int set = 0;
 
 	while (p && *p) {
 		const char *start, *eq, *driver;
@@ -195,12 +196,14 @@ static void read_cmdline(struct pp_bootcfg *cfg, const char *cmdline)
 					memmove(q, q + 1, strlen(q));
 				drop_ids(cfg, driver, BOOTCFG_CMDLINE);
 				add_ids(cfg, driver, value, BOOTCFG_CMDLINE);
+				set |= 1u << (driver == id_drivers[0] ? 0 : 1);
 				free(value);
 			}
 		}
 		free(name);
 		free(word);
 	}
+	return set;
 }
 
 /* ---- modprobe.d ----------------------------------------------------- */
@@ -442,11 +445,43 @@ static void read_driverctl(const struct pp_root *root, struct pp_bootcfg *cfg)
 	strv_free(&names);
 }
 
+/*
+ * modprobe passes a module the options of modprobe.d first and those of
+ * the kernel command line last (kmod_config_new), and a built-in driver
+ * sees only the command line: either way the command line's ids= is the
+ * one the driver keeps.
+ */
+static void cmdline_wins(struct pp_bootcfg *cfg, const char *driver)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < cfg->n; i++) {
+		struct pp_boot_entry *e = &cfg->v[i];
+
+		if (e->kind == PP_BOOT_IDS && strcmp(e->driver, driver) == 0 && strcmp(e->source, BOOTCFG_CMDLINE) != 0) {
+			strv_pushf(&cfg->problems, "%s: %s id %s is overridden by %s.ids= on the kernel command line",
+				   e->source, driver, e->text, driver);
+			free(e->driver);
+			free(e->module);
+			free(e->source);
+			free(e->text);
+			continue;
+		}
+		cfg->v[k++] = *e;
+	}
+	cfg->n = k;
+}
+
 void bootcfg_read(const struct pp_root *root, const char *cmdline, struct pp_bootcfg *cfg)
 {
+	unsigned int on_cmdline;
+
 	memset(cfg, 0, sizeof(*cfg));
-	read_cmdline(cfg, cmdline);
+	on_cmdline = read_cmdline(cfg, cmdline);
 	read_modprobe(root, cfg);
+	for (size_t i = 0; i < sizeof(id_drivers) / sizeof(id_drivers[0]); i++)
+		if (on_cmdline & (1u << i))
+			cmdline_wins(cfg, id_drivers[i]);
 	read_driverctl(root, cfg);
 }
 

@@ -137,12 +137,23 @@ pcipass: etc/driverctl.d/pci-0000:09:00.0: no function 0000:09:00.0 on this host
 	assert_line "0000:00:00.0 modprobe:pci-stub"
 }
 
-@test "the kernel command line: the last ids= wins, - and _ are one, quotes dropped, nothing after --, a value over 1023 bytes refused" {
+@test "the kernel command line: the last ids= wins, over modprobe.d's too; - and _ are one, quotes dropped, nothing after --, a value over 1023 bytes refused" {
 	dir=$(copy_of rootports)
 	base=$(cat "$dir/proc/cmdline")
 	echo "$base vfio-pci.ids=8086:10d3 vfio_pci.ids=\"1b36:0010\"" > "$dir/proc/cmdline"
 	run boot_of "$dir"
 	assert_output "0000:03:00.0 cmdline:vfio-pci"
+	# modprobe passes the command line's options last (kmod_config_new): its ids= wins over modprobe.d's
+	mkdir -p "$dir/etc/modprobe.d"
+	echo 'options vfio-pci ids=8086:10d3' > "$dir/etc/modprobe.d/vfio.conf"
+	run --separate-stderr boot_of "$dir"
+	assert_output "0000:03:00.0 cmdline:vfio-pci"
+	run --separate-stderr pp --sysroot "$dir" list
+	assert_equal "$stderr" "pcipass: etc/modprobe.d/vfio.conf:1: vfio-pci id 8086:10d3 is overridden by vfio-pci.ids= on the kernel command line"
+	echo "$base" > "$dir/proc/cmdline"
+	run boot_of "$dir"
+	assert_output "0000:02:00.0 modprobe:vfio-pci"
+	rm "$dir/etc/modprobe.d/vfio.conf"
 	echo "$base -- vfio-pci.ids=1b36:0010" > "$dir/proc/cmdline"
 	run boot_of "$dir"
 	assert_output ""
