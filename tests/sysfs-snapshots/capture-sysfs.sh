@@ -1,10 +1,12 @@
 #!/bin/sh
-# Record the parts of /sys and /proc that pcipass reads (design.md section 6)
-# into DESTDIR, for use with `pcipass --sysroot DESTDIR`.
+# Record the parts of /sys and /proc that pcipass reads (design.md section 6),
+# and the boot configuration it reads (modprobe.d .conf files, driverctl's
+# overrides), into DESTDIR, for use with `pcipass --sysroot DESTDIR`.
 #
 # Usage: capture-sysfs.sh [--root SRCROOT] DESTDIR
 #
-#   --root SRCROOT   read SRCROOT/sys and SRCROOT/proc instead of /sys, /proc
+#   --root SRCROOT   read SRCROOT/sys, SRCROOT/proc, SRCROOT/etc ... instead of
+#                    /sys, /proc, /etc ...
 #                    (to re-capture an existing snapshot tree)
 #
 # Environment:
