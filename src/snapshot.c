@@ -413,6 +413,8 @@ static void record_state(struct recorder *rec)
  * driverctl's pci-* overrides, each directory and file bounded as there. */
 static void record_bootcfg(struct recorder *rec)
 {
+	struct pp_strv seen = { 0 };	/* a name hides the same name in later directories */
+
 	for (size_t d = 0; d <= bootcfg_n_modprobe_dirs; d++) {
 		const char *dir = d < bootcfg_n_modprobe_dirs ? bootcfg_modprobe_dirs[d] : DRIVERCTL_DIR;
 		struct pp_strv names = { 0 };
@@ -428,6 +430,11 @@ static void record_bootcfg(struct recorder *rec)
 			if (d < bootcfg_n_modprobe_dirs ? n[0] == '.' || len < 5 || strcmp(n + len - 5, ".conf") != 0
 							: strncmp(n, "pci-", 4) != 0 || !bdf_parse_sysfs(n + 4, &b))
 				continue;
+			if (d < bootcfg_n_modprobe_dirs) {
+				if (strv_contains(&seen, n))
+					continue;
+				strv_push(&seen, n);
+			}
 			rel = xasprintf("%s/%s", dir, n);
 			copy_plain(rec, rel);
 			free(rel);
@@ -435,6 +442,7 @@ static void record_bootcfg(struct recorder *rec)
 		}
 		strv_free(&names);
 	}
+	strv_free(&seen);
 }
 
 /* ---- META --------------------------------------------------------------- */

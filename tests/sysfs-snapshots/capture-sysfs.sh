@@ -218,7 +218,9 @@ done
 # --- the next boot's driver choices -----------------------------------------
 # What bootcfg.c reads: the .conf files of the modprobe.d directories and
 # driverctl's pci-DDDD:BB:DD.F overrides; at most 256 a directory, each file
-# bounded like an attribute.
+# bounded like an attribute; a modprobe.d name already taken from an earlier
+# directory is hidden there (modprobe.d(5)) and not recorded.
+seen=' '
 for d in etc/modprobe.d run/modprobe.d usr/local/lib/modprobe.d usr/lib/modprobe.d \
 	lib/modprobe.d etc/driverctl.d; do
 	[ -d "$src/$d" ] || continue
@@ -226,9 +228,11 @@ for d in etc/modprobe.d run/modprobe.d usr/local/lib/modprobe.d usr/lib/modprobe
 	for f in "$src/$d"/*; do
 		b=${f##*/}
 		case $d:$b in
-		etc/driverctl.d:pci-*) ;;
+		etc/driverctl.d:pci-*:[0-9a-f][0-9a-f]:[0-9a-f][0-9a-f].[0-7]) ;;
 		etc/driverctl.d:*|*:.*) continue ;;
-		*:*.conf) ;;
+		*:*.conf)
+			case $seen in *" $b "*) continue ;; esac
+			seen="$seen$b " ;;
 		*) continue ;;
 		esac
 		[ -f "$f" ] && [ "$n" -lt 256 ] || continue
