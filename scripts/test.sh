@@ -21,6 +21,7 @@ STAGES=(
 	check
 	check-vm
 	check-replay
+	check-boot
 	check-kernel
 	check-consumers
 	check-asan

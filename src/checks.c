@@ -187,6 +187,7 @@ static const struct check checks[] = {
 	{ "group-not-viable", PP_BLOCKER, false, true, check_group_not_viable },
 	{ "host-in-use", PP_BLOCKER, false, true, check_host_in_use },
 	{ "in-use-by-vm", PP_BLOCKER, false, true, check_in_use_by_vm },
+	{ "boot-takes-host-device", PP_BLOCKER, false, false, check_boot_takes_host_device },
 	/* warnings: it works, at a cost */
 	{ "acs-override", PP_WARNING, true, false, check_acs_override },
 	{ "no-reset", PP_WARNING, false, true, check_no_reset },
@@ -197,6 +198,7 @@ static const struct check checks[] = {
 	{ "conventional-bridge", PP_WARNING, false, true, check_conventional_bridge },
 	{ "boot-vga", PP_WARNING, false, true, check_boot_vga },
 	{ "multifunction-partial", PP_WARNING, false, true, check_multifunction_partial },
+	{ "boot-id-shared", PP_WARNING, false, false, check_boot_id_shared },
 	/* info: facts that explain the verdict */
 	{ "pm-reset-only", PP_INFO, false, true, check_pm_reset_only },
 	{ "subpage-bar", PP_INFO, false, true, check_subpage_bar },
@@ -205,6 +207,7 @@ static const struct check checks[] = {
 	{ "group-shared", PP_INFO, false, true, check_group_shared },
 	{ "no-acs", PP_INFO, false, true, check_no_acs },
 	{ "host-driver-bound", PP_INFO, false, true, check_host_driver_bound },
+	{ "boot-override", PP_INFO, false, false, check_boot_override },
 	{ "sriov-vf", PP_INFO, false, true, check_sriov_vf },
 	{ "bus-range-mismatch", PP_INFO, false, false, check_bus_range_mismatch },
 	{ "limited-access", PP_INFO, true, false, check_limited_access },

@@ -121,6 +121,14 @@ static int run_list(struct pp_ctx *ctx, int argc, char **argv)
 	m = ctx_model(ctx);
 	if (!m)
 		return PP_EXIT_ERROR;
+	/* Functions the next boot moves to another driver are marked by
+	 * default: the BOOT column joins the defaults when there are any. */
+	if (!ctx->output && lo.ncols < PP_MAX_COLS)
+		for (size_t i = 0; i < m->n_functions; i++)
+			if (m->functions[i].boot_by) {
+				cols[lo.ncols++] = COL_BOOT;
+				break;
+			}
 	/* With the IOMMU off, the groups it would make (predict.c). */
 	lo.predicted = !m->host.iommu_enabled || m->host.noiommu_only;
 	if (lo.predicted)

@@ -30,6 +30,7 @@ enum pp_colid {
 	COL_ACSCTL,
 	COL_NOSOFTRST,
 	COL_LINK,
+	COL_BOOT,
 	COL_COUNT
 };
 

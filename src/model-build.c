@@ -363,6 +363,7 @@ struct pp_model *model_build(struct pp_root *root, const struct pp_model_opts *o
 	attach_framebuffers(m);
 	attach_state(m);
 	attach_vfio_holders(m);
+	attach_boot(m);
 	return m;
 }
 
@@ -393,6 +394,7 @@ static void free_function(struct pp_function *f)
 	free(f->blockdevs);
 	strv_free(&f->framebuffers);
 	free(f->moved_from_driver);
+	free(f->boot_entries);
 	strv_free(&f->unreadable);
 	if (f->pdev)
 		pci_free_dev(f->pdev);
@@ -421,6 +423,7 @@ void model_free(struct pp_model *m)
 		free(m->host.modules[i].values.v);
 	}
 	free(m->host.modules);
+	bootcfg_free(&m->host.boot);
 	free(m->host.cmdline);
 	free(m->host.intremap_evidence);
 	strv_free(&m->problems);

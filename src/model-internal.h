@@ -24,6 +24,8 @@ void read_host(struct pp_model *m);
 /* Which processes hold each function's VFIO file open (after the groups). */
 void attach_vfio_holders(struct pp_model *m);
 void attach_slots(struct pp_model *m);
+/* The boot configuration and the functions each entry takes (after the host). */
+void attach_boot(struct pp_model *m);
 /* The function whose directory holds path (a device's canonical path), or NULL. */
 struct pp_function *owner_of_path(const struct pp_model *m, const char *path);
 

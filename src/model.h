@@ -6,6 +6,7 @@
 #define PCIPASS_MODEL_H
 
 #include "bdf.h"
+#include "bootcfg.h"
 #include "sysroot.h"
 #include "util.h"
 
@@ -130,6 +131,15 @@ struct pp_function {
 	size_t n_blockdevs;
 	struct pp_strv framebuffers;	/* fb0 ... */
 
+	/* the next boot (model-boot.c): the entries that take it, and the one
+	 * that decides (a driverctl override, which only its driver may pass,
+	 * else the first ids= entry); the softdep that loads that driver before
+	 * the one bound now, if any */
+	const struct pp_boot_entry **boot_entries;
+	size_t n_boot_entries;
+	const struct pp_boot_entry *boot_by;
+	const struct pp_boot_entry *boot_softdep;
+
 	/* what pcipass itself moved (from /run/pcipass state), NULL if nothing */
 	char *moved_from_driver;
 
@@ -178,6 +188,7 @@ struct pp_host {
 	char *read_as_root;		/* "yes", "no (uid N)" or a snapshot META's word; never NULL */
 	struct pp_module *modules;	/* the VFIO modules, in PP_VFIO_MODULES order */
 	size_t n_modules;
+	struct pp_bootcfg boot;		/* the next boot's driver choices (bootcfg.h) */
 };
 
 struct pp_model {

@@ -101,6 +101,52 @@ static json_object *json_tri(enum pp_tri t)
 	return t == PP_UNKNOWN ? NULL : json_object_new_boolean(t == PP_YES);
 }
 
+static const char *boot_kind(enum pp_boot_kind k)
+{
+	return k == PP_BOOT_DRIVERCTL ? "driverctl" : k == PP_BOOT_SOFTDEP ? "softdep" : "ids";
+}
+
+/* host.boot_config: what was read and what each entry takes (model-boot.c). */
+static json_object *json_boot_config(const struct pp_bootcfg *cfg)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	json_object_object_add(o, "files", json_strv(&cfg->read));
+	for (size_t i = 0; i < cfg->n; i++) {
+		const struct pp_boot_entry *e = &cfg->v[i];
+		json_object *x = json_object_new_object(), *fs = json_object_new_array();
+
+		json_object_object_add(x, "kind", json_object_new_string(boot_kind(e->kind)));
+		json_object_object_add(x, "driver", json_object_new_string(e->driver));
+		json_object_object_add(x, "source", json_object_new_string(e->source));
+		json_object_object_add(x, "id", e->kind == PP_BOOT_IDS ? json_object_new_string(e->text) : NULL);
+		json_object_object_add(x, "address", e->kind == PP_BOOT_DRIVERCTL ? json_object_new_string(e->text) : NULL);
+		json_object_object_add(x, "module", json_string_or_null(e->module));
+		for (size_t k = 0; k < e->n_matches; k++)
+			json_object_array_add(fs, json_object_new_string(e->matches[k]->bdf));
+		json_object_object_add(x, "functions", fs);
+		json_object_array_add(a, x);
+	}
+	json_object_object_add(o, "entries", a);
+	json_object_object_add(o, "problems", json_strv(&cfg->problems));
+	return o;
+}
+
+/* function.next_boot: the entry that decides its driver at the next boot, or null. */
+static json_object *json_next_boot(const struct pp_function *f)
+{
+	json_object *o;
+
+	if (!f->boot_by)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "driver", json_object_new_string(f->boot_by->driver));
+	json_object_object_add(o, "kind", json_object_new_string(boot_kind(f->boot_by->kind)));
+	json_object_object_add(o, "source", json_object_new_string(f->boot_by->source));
+	json_object_object_add(o, "softdep", f->boot_softdep ? json_object_new_string(f->boot_softdep->source) : NULL);
+	return o;
+}
+
 json_object *json_host(const struct pp_model *m)
 {
 	const struct pp_host *h = &m->host;
@@ -136,6 +182,7 @@ json_object *json_host(const struct pp_model *m)
 		strv_free(&diff);
 		json_object_object_add(o, "group_prediction", p);
 	}
+	json_object_object_add(o, "boot_config", json_boot_config(&h->boot));
 	json_object_object_add(o, "sysroot", json_object_new_string(m->root->display ? m->root->display : m->root->live ? "/" : m->root->dir));
 	return o;
 }
@@ -242,6 +289,7 @@ json_object *json_function(const struct pp_model *m, const struct pp_function *f
 	json_object_object_add(o, "bars", json_bars(f));
 	json_object_object_add(o, "host_use", json_host_use(f));
 	json_object_object_add(o, "moved_from_driver", json_string_or_null(f->moved_from_driver));
+	json_object_object_add(o, "next_boot", json_next_boot(f));
 	json_object_object_add(o, "unreadable", json_strv(&f->unreadable));
 	return o;
 }

@@ -106,6 +106,19 @@ bool host_bound(const struct pp_function *f)
 	return !function_manages_dma(f);
 }
 
+bool host_uses(const struct pp_function *f)
+{
+	if (!host_bound(f))
+		return false;
+	for (size_t i = 0; i < f->n_netifs; i++)
+		if (f->netifs[i].up || f->netifs[i].has_address)
+			return true;
+	for (size_t i = 0; i < f->n_blockdevs; i++)
+		if (f->blockdevs[i].mounted || f->blockdevs[i].has_holders || f->blockdevs[i].swap)
+			return true;
+	return f->framebuffers.n > 0;
+}
+
 bool has_method(const struct pp_function *f, const char *method)
 {
 	return strv_contains(&f->reset_methods, method);

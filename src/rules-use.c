@@ -17,7 +17,7 @@ void check_host_in_use(struct judge *j)
 	struct sbuf what = { 0 }, b = { 0 }, hint = { 0 };
 	size_t uses = 0;
 
-	if (!host_bound(f))
+	if (!host_uses(f))
 		return;
 	for (size_t i = 0; i < f->n_netifs; i++) {
 		const struct pp_netif *n = &f->netifs[i];

@@ -102,6 +102,9 @@ bool is_host_bridge(const struct pp_function *f);
 bool is_isa_bridge(const struct pp_function *f);
 bool never_assigned(const struct pp_function *f);
 bool host_bound(const struct pp_function *f);
+/* What host-in-use reports: an interface up or with addresses, a disk
+ * mounted, held or swapped on, a framebuffer. */
+bool host_uses(const struct pp_function *f);
 bool has_method(const struct pp_function *f, const char *method);
 bool has_function_reset(const struct pp_function *f);
 /* The reset VFIO gets when it enables f (VFIO_DEVICE_FLAGS_RESET): the first
@@ -159,6 +162,9 @@ void check_bus_range_mismatch(struct judge *j);
 void check_host_in_use(struct judge *j);
 void check_boot_vga(struct judge *j);
 void check_host_driver_bound(struct judge *j);
+void check_boot_takes_host_device(struct judge *j);
+void check_boot_id_shared(struct judge *j);
+void check_boot_override(struct judge *j);
 
 /* rules-bar.c: would vfio-pci let the guest map this MMIO BAR (VFIO_REGION_INFO_FLAG_MMAP)? */
 bool bar_mmappable(const struct pp_checker *c, const struct pp_bar *bar);

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bootcfg.h"
 #include "record.h"
 #include "snapshot.h"
 
@@ -408,6 +409,42 @@ static void record_state(struct recorder *rec)
 	strv_free(&names);
 }
 
+/* The boot configuration bootcfg.c reads: the modprobe.d .conf files and
+ * driverctl's pci-* overrides, each directory and file bounded as there. */
+static void record_bootcfg(struct recorder *rec)
+{
+	struct pp_strv seen = { 0 };	/* a name hides the same name in later directories */
+
+	for (size_t d = 0; d <= bootcfg_n_modprobe_dirs; d++) {
+		const char *dir = d < bootcfg_n_modprobe_dirs ? bootcfg_modprobe_dirs[d] : DRIVERCTL_DIR;
+		struct pp_strv names = { 0 };
+		size_t taken = 0;
+
+		root_list_dir(rec->r, dir, &names);
+		for (size_t i = 0; i < names.n && taken < BOOTCFG_MAX_FILES; i++) {
+			const char *n = names.v[i];
+			size_t len = strlen(n);
+			struct pp_bdf b;
+			char *rel;
+
+			if (d < bootcfg_n_modprobe_dirs ? n[0] == '.' || len < 5 || strcmp(n + len - 5, ".conf") != 0
+							: strncmp(n, "pci-", 4) != 0 || !bdf_parse_sysfs(n + 4, &b))
+				continue;
+			if (d < bootcfg_n_modprobe_dirs) {
+				if (strv_contains(&seen, n))
+					continue;
+				strv_push(&seen, n);
+			}
+			rel = xasprintf("%s/%s", dir, n);
+			copy_plain(rec, rel);
+			free(rel);
+			taken++;
+		}
+		strv_free(&names);
+	}
+	strv_free(&seen);
+}
+
 /* ---- META --------------------------------------------------------------- */
 
 static char *read_attr_dup(const struct recorder *rec, const char *rel)
@@ -573,6 +610,7 @@ int snapshot_record(const struct pp_model *m, const char *source_name, struct sn
 	record_acpi_table_names(&rec);
 	record_proc(&rec);
 	record_state(&rec);
+	record_bootcfg(&rec);
 
 	s = xasprintf("%lu\n", m->host.page_size);
 	put_file(&rec, "page_size", s, strlen(s));

@@ -86,6 +86,28 @@ changed sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts"
 Y"
 }
 
+@test "the boot trees differ from their sources only in the boot configuration they add" {
+	run changes derived/rootports-swap derived/rootports-boot-ids
+	assert_output "changed DERIVED
+changed proc/cmdline"
+	dir=$(snapshot derived/rootports-boot-ids)
+	run cat "$dir/proc/cmdline"
+	assert_output "console=ttyS0 panic=-1 oops=panic intel_iommu=on pcipass.topology=rootports vfio-pci.ids=1b36:0010"
+	run changes multifunction derived/multifunction-boot-modprobe
+	assert_output "added DERIVED
+added etc
+added usr"
+	run changes rootports derived/rootports-boot-driverctl
+	assert_output "added DERIVED
+added etc"
+	run ls "$(snapshot derived/rootports-boot-driverctl)/etc/driverctl.d"
+	assert_output "pci-0000:01:00.0
+pci-0000:02:00.0
+pci-0000:03:00.0
+pci-0000:09:00.0
+pci-nonsense"
+}
+
 @test "make-derived.sh reproduces every stored derived tarball byte for byte" {
 	out=$BATS_TEST_TMPDIR/derived
 	mkdir -p "$out"

@@ -161,6 +161,7 @@ sriov-pf-enabled
 group-not-viable
 host-in-use
 in-use-by-vm
+boot-takes-host-device
 acs-override
 no-reset
 bus-reset-scope
@@ -170,6 +171,7 @@ no-flr
 conventional-bridge
 boot-vga
 multifunction-partial
+boot-id-shared
 pm-reset-only
 subpage-bar
 unaligned-bar
@@ -177,6 +179,7 @@ missing-function0
 group-shared
 no-acs
 host-driver-bound
+boot-override
 sriov-vf
 bus-range-mismatch
 limited-access"

@@ -90,7 +90,8 @@ NOTE
 FLR
 ACSCTL
 NOSOFTRST
-LINK"
+LINK
+BOOT"
 	# and the man page names the same ones
 	for c in "${lines[@]}"; do grep -q "$c" "$TOP_SRCDIR/man/pcipass.8" || fail "man page lacks $c"; done
 }

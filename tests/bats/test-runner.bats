@@ -37,6 +37,7 @@ runner() {
 	assert_output "check
 check-vm
 check-replay
+check-boot
 check-kernel
 check-consumers
 check-asan

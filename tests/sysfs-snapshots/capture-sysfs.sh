@@ -1,10 +1,12 @@
 #!/bin/sh
-# Record the parts of /sys and /proc that pcipass reads (design.md section 6)
-# into DESTDIR, for use with `pcipass --sysroot DESTDIR`.
+# Record the parts of /sys and /proc that pcipass reads (design.md section 6),
+# and the boot configuration it reads (modprobe.d .conf files, driverctl's
+# overrides), into DESTDIR, for use with `pcipass --sysroot DESTDIR`.
 #
 # Usage: capture-sysfs.sh [--root SRCROOT] DESTDIR
 #
-#   --root SRCROOT   read SRCROOT/sys and SRCROOT/proc instead of /sys, /proc
+#   --root SRCROOT   read SRCROOT/sys, SRCROOT/proc, SRCROOT/etc ... instead of
+#                    /sys, /proc, /etc ...
 #                    (to re-capture an existing snapshot tree)
 #
 # Environment:
@@ -210,6 +212,34 @@ for p in "$src"/proc/[0-9]*; do
 		fi
 		ln -s "$t" "$dest/proc/$pid/fd/${fd##*/}"
 		nlinks=$((nlinks + 1))
+	done
+done
+
+# --- the next boot's driver choices -----------------------------------------
+# What bootcfg.c reads: the .conf files of the modprobe.d directories and
+# driverctl's pci-DDDD:BB:DD.F overrides; at most 256 a directory, each file
+# bounded like an attribute; a modprobe.d name already taken from an earlier
+# directory is hidden there (modprobe.d(5)) and not recorded.
+seen=' '
+for d in etc/modprobe.d run/modprobe.d usr/local/lib/modprobe.d usr/lib/modprobe.d \
+	lib/modprobe.d etc/driverctl.d; do
+	[ -d "$src/$d" ] || continue
+	n=0
+	for f in "$src/$d"/*; do
+		b=${f##*/}
+		case $d:$b in
+		etc/driverctl.d:pci-*:[0-9a-f][0-9a-f]:[0-9a-f][0-9a-f].[0-7]) ;;
+		etc/driverctl.d:*|*:.*) continue ;;
+		*:*.conf)
+			case $seen in *" $b "*) continue ;; esac
+			seen="$seen$b " ;;
+		*) continue ;;
+		esac
+		[ -f "$f" ] && [ "$n" -lt 256 ] || continue
+		mkdir -p "$dest/$d"
+		read_attr "$f" > "$dest/$d/$b" 2>/dev/null || : > "$dest/$d/$b"
+		n=$((n + 1))
+		nfiles=$((nfiles + 1))
 	done
 done
 

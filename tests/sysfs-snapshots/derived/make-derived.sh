@@ -17,7 +17,8 @@ real=$(cd "$here/.." && pwd)
 out=${DERIVED_OUT:-$here}
 all=(pcibridge-shared-page pcibridge-unaligned-bar switch-bus-range pcibridge-nonroot
 	vfio-nointremap vfio-nointremap-unsafe rootports-direct-region rootports-acs-override
-	rootports-no-group rootports-quirk vfio-in-use noiommu-vfio-noiommu rootports-swap)
+	rootports-no-group rootports-quirk vfio-in-use noiommu-vfio-noiommu rootports-swap
+	rootports-boot-ids multifunction-boot-modprobe rootports-boot-driverctl)
 
 case ${1:-} in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;; esac
 [ $# -gt 0 ] && names=("$@") || names=("${all[@]}")
@@ -34,7 +35,9 @@ source_of() {
 	switch-*) echo "$real/switch.tar.gz" ;;
 	vfio-nointremap) echo "$real/vfio.tar.gz" ;;
 	vfio-nointremap-unsafe) echo "$out/vfio-nointremap.tar.gz" ;;
+	rootports-boot-ids) echo "$out/rootports-swap.tar.gz" ;;
 	rootports-*) echo "$real/rootports.tar.gz" ;;
+	multifunction-*) echo "$real/multifunction.tar.gz" ;;
 	vfio-in-use) echo "$real/vfio.tar.gz" ;;
 	noiommu-vfio-noiommu) echo "$real/noiommu.tar.gz" ;;
 	*) die "unknown derived tree '$1' (known: ${all[*]})" ;;
@@ -207,9 +210,62 @@ edit_rootports-swap() {
 	echo "partition in use: the guest had no swap."
 }
 
+edit_rootports-boot-ids() {
+	local f=$1/proc/cmdline
+	grep -q 'ids=' "$f" && die "$f has ids= already"
+	printf '%s vfio-pci.ids=1b36:0010\n' "$(cat "$f")" > "$f"
+	echo "proc/cmdline: \" vfio-pci.ids=1b36:0010\" appended: the id of the NVMe controller"
+	echo "0000:03:00.0, whose namespace nvme0n1 the host swaps on (the rootports-swap edit)."
+}
+
+# The boot configuration files the edits below add, each new: no capture
+# holds an etc/ or usr/ directory yet.
+new_file() {
+	[ ! -e "$1" ] || die "$1 exists already"
+	mkdir -p "$(dirname "$1")"
+	cat > "$1"
+}
+
+edit_multifunction-boot-modprobe() {
+	new_file "$1/etc/modprobe.d/vfio.conf" <<-'EOF'
+	# the guest's NIC by id; 1af4:1041 is both virtio functions of 0000:01:00
+	options vfio-pci ids=1af4:1041,nonsense \
+		disable_idle_d3=1
+	softdep virtio_pci pre: vfio-pci
+	frobnicate virtio_pci
+	EOF
+	new_file "$1/usr/lib/modprobe.d/vfio.conf" <<-'EOF'
+	options vfio-pci ids=8086:10d3
+	EOF
+	new_file "$1/usr/lib/modprobe.d/stub.conf" <<-'EOF'
+	options pci_stub ids=8086:10d3:8086:0000
+	EOF
+	echo "etc/modprobe.d/vfio.conf, usr/lib/modprobe.d/vfio.conf and usr/lib/modprobe.d/stub.conf"
+	echo "added: vfio-pci ids= of the two virtio NICs (0000:01:00.0, whose eth1 is up, and"
+	echo "0000:01:00.1) with a bad id, a continued line, a softdep and a line modprobe does"
+	echo "not know; a usr/lib vfio.conf that the etc one hides; pci-stub ids= of the e1000e"
+	echo "0000:01:00.2 with its subsystem ids.  The guest had no modprobe.d."
+}
+
+edit_rootports-boot-driverctl() {
+	local d=$1/etc/driverctl.d
+	echo vfio-pci | new_file "$d/pci-0000:02:00.0"
+	echo vfio-pci | new_file "$d/pci-0000:01:00.0"
+	echo vfio-pci | new_file "$d/pci-0000:09:00.0"
+	: | new_file "$d/pci-0000:03:00.0"
+	echo vfio-pci | new_file "$d/pci-nonsense"
+	echo "etc/driverctl.d added, as driverctl set-override saves it: vfio-pci for 0000:02:00.0"
+	echo "(e1000e) and 0000:01:00.0 (virtio-net, eth0 up), one for an absent 0000:09:00.0, an"
+	echo "empty pci-0000:03:00.0 and a pci-nonsense.  The guest had no driverctl."
+}
+
 pack() {
+	local tops=() t
+	for t in sys proc etc usr META DERIVED; do
+		[ -e "$1/$t" ] && tops+=("$t")
+	done
 	tar -C "$1" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 \
-		-cf - sys proc META DERIVED | gzip -9n > "$2.tmp"
+		-cf - "${tops[@]}" | gzip -9n > "$2.tmp"
 	mv "$2.tmp" "$2"
 }
 
