@@ -137,6 +137,15 @@ json_object *json_host(const struct pp_model *m)
 		json_object_object_add(o, "group_prediction", p);
 	}
 	json_object_object_add(o, "sysroot", json_object_new_string(m->root->display ? m->root->display : m->root->live ? "/" : m->root->dir));
+	json_object_object_add(o, "source", json_object_new_string(host_source_name(h)));
+	{
+		json_object *lacks = json_object_new_array();
+
+		for (size_t i = 0; i < h->lacks.n; i++)
+			json_object_array_add(lacks, json_object_new_string(h->lacks.v[i]));
+		json_object_object_add(o, "evidence_lacks", lacks);
+	}
+	json_object_object_add(o, "input_damage", json_string_or_null(h->damage));
 	return o;
 }
 
