@@ -23,6 +23,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "archive.h"
@@ -381,6 +382,7 @@ static int read_input(const char *file, struct dump_scan *s)
 	struct archive_entry *e;
 	unsigned long long total = 0;
 	char *name = shown(file);
+	struct stat st;
 	int rc = 0, r;
 
 	/* format "raw": the stream itself, gzip-filtered or not (zlib, no external program) */
@@ -388,7 +390,10 @@ static int read_input(const char *file, struct dump_scan *s)
 	archive_read_support_format_raw(a);
 	r = strcmp(file, "-") == 0 ? archive_read_open_fd(a, 0, 64 * 1024)
 				   : archive_read_open_filename(a, file, 64 * 1024);
-	if (r == ARCHIVE_OK)
+	/* libarchive calls an empty file an unrecognized format */
+	if (strcmp(file, "-") != 0 && stat(file, &st) == 0 && S_ISREG(st.st_mode) && !st.st_size)
+		r = ARCHIVE_EOF;
+	else if (r == ARCHIVE_OK)
 		r = archive_read_next_header(a, &e);
 	if (r == ARCHIVE_EOF) {
 		rc = pp_fail("%s: empty file", name);
@@ -723,14 +728,18 @@ static char *meta_text(const struct dump_scan *s, const char *file)
 {
 	struct pp_record r = { 0 };
 	struct pp_strv lacks = { 0 }, damage = { 0 };
-	size_t n = 0, groups = 0, drivers = 0, short_cfg = 0, user_cfg = 0, conflicts = 0;
-	char *text, *joined;
+	size_t n = 0, groups = 0, drivers = 0, short_cfg = 0, user_cfg = 0, conflicts = 0, text_only = 0;
+	char *text, *joined, first_text_only[32] = "";
 
 	for (size_t i = 0; i < s->n; i++) {
 		const struct dump_device *d = &s->dev[i];
 
-		if (!d->has_hex)
+		if (!d->has_hex) {
+			if (!text_only++)
+				snprintf(first_text_only, sizeof(first_text_only), "%04x:%02x:%02x.%x",
+					 d->domain, d->bus, d->dev, d->fn);
 			continue;
+		}
 		n++;
 		groups += d->iommu_group >= 0;
 		drivers += d->driver[0] != '\0';
@@ -762,6 +771,9 @@ static char *meta_text(const struct dump_scan *s, const char *file)
 	if (conflicts)
 		strv_pushf(&damage, "%zu device%s listed twice with different bytes (the first listing kept)",
 			   conflicts, conflicts > 1 ? "s" : "");
+	if (text_only)
+		strv_pushf(&damage, "%zu function%s listed without hex rows, left out (first: %s)", text_only,
+			   text_only > 1 ? "s" : "", first_text_only);
 	joined = strv_join(&damage, "; ");
 	record_set(&r, "damage", joined);
 	free(joined);

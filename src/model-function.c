@@ -390,7 +390,10 @@ void read_function(struct pp_model *m, struct pp_function *f, int numeric)
 	read_config(m, f, d);
 	read_identity(m, f, d);
 	drop_config(d);
-	if (f->is_pcie == PP_UNKNOWN) {
+	if (f->is_pcie == PP_UNKNOWN && m->host.source == PP_SOURCE_LSPCI_DUMP) {
+		/* an lspci -x listing has neither the PCIe capability nor link attributes */
+		f->port = PP_PORT_UNKNOWN;
+	} else if (f->is_pcie == PP_UNKNOWN) {
 		/* Without config space, sysfs shows link attributes only for PCIe. */
 		f->is_pcie = fn_exists(m, f, "current_link_speed") ? PP_YES : PP_NO;
 		if (f->is_pcie == PP_NO && f->config_limited)

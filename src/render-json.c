@@ -124,7 +124,8 @@ json_object *json_host(const struct pp_model *m)
 		json_object_object_add(p, "basis", json_object_new_string(predict_from_capability(m) ?
 									   "acs-capability" : "acs-control"));
 		json_object_object_add(p, "groups", json_object_new_int((int)m->n_predicted_groups));
-		if (predict_from_capability(m)) {
+		/* Unknown ACS (an lspci listing without -xxxx) makes the comparison meaningless. */
+		if (predict_from_capability(m) || host_lacks(&m->host, "extended-config-space")) {
 			json_object_object_add(p, "matches_kernel", NULL);
 		} else {
 			json_object_object_add(p, "matches_kernel", json_object_new_boolean(predict_matches_kernel(m, &diff)));

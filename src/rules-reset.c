@@ -103,6 +103,9 @@ void check_bus_reset_scope(struct judge *j)
 		sb_bdfs(&b, out, n_out);
 		sb_add(&b, " with it (bound to vfio-pci) so VFIO can reset the set");
 		x->hint = sb_take(&b);
+	} else {
+		/* the schema wants a hint on every finding */
+		x->hint = xstrdup("keep the whole reset set in one guest");
 	}
 }
 
