@@ -179,12 +179,107 @@ static bool parse_row(struct dump_scan *s, struct dump_device *d, const char *l)
 	return true;
 }
 
-/* "Kernel driver in use: NAME", "IOMMU group: N" (any leading white space). */
+/* lspci's "[size=16M]": bytes, or 0 when unreadable. */
+static unsigned long long parse_size(const char *l)
+{
+	const char *p = strstr(l, "[size=");
+	unsigned long long v;
+	char *end;
+
+	if (!p)
+		return 0;
+	errno = 0;
+	v = strtoull(p + 6, &end, 10);
+	if (errno || end == p + 6 || v == 0)
+		return 0;
+	switch (*end) {
+	case 'K': v <<= 10; end++; break;
+	case 'M': v <<= 20; end++; break;
+	case 'G': v <<= 30; end++; break;
+	case 'T': v <<= 40; end++; break;
+	}
+	return *end == ']' && v < (1ull << 52) ? v : 0;
+}
+
+/*
+ * lspci -v's "Region 2: I/O ports at c000 [size=32]", "Region 0: Memory at
+ * fd000000 (64-bit, prefetchable) [size=16M]", "Expansion ROM at fe600000
+ * [disabled] [size=256K]": the kernel's resource table, with the flags it
+ * prints (IORESOURCE_* of include/linux/ioport.h, plus the BAR's low bits).
+ */
+static void parse_region(struct dump_device *d, const char *l)
+{
+	unsigned long long start, size = parse_size(l), flags;
+	const char *at;
+	char *end;
+	int index;
+
+	static const struct { const char *text; int index; unsigned long long flags; } windows[] = {
+		{ "I/O behind bridge: ", 13, 0x100 },				/* IO */
+		{ "Memory behind bridge: ", 14, 0x200 },			/* MEM */
+		{ "Prefetchable memory behind bridge: ", 15, 0x2200 },	/* MEM | PREFETCH */
+	};
+
+	for (size_t i = 0; i < sizeof(windows) / sizeof(windows[0]); i++) {
+		size_t n = strlen(windows[i].text);
+		unsigned long long last;
+
+		if (strncmp(l, windows[i].text, n) != 0)
+			continue;
+		errno = 0;
+		start = strtoull(l + n, &end, 16);
+		if (errno || end == l + n || *end != '-' || strstr(end, "[disabled]") || d->bar[windows[i].index].size)
+			return;
+		at = end + 1;
+		last = strtoull(at, &end, 16);
+		if (errno || end == at || last < start)
+			return;
+		d->bar[windows[i].index].start = start;
+		d->bar[windows[i].index].size = last - start + 1;
+		d->bar[windows[i].index].flags = windows[i].flags | (strstr(end, "[64-bit]") ? 0x100001 : 0);
+		return;
+	}
+	if (strncmp(l, "Expansion ROM at ", 17) == 0) {
+		index = 6;
+		at = l + 17;
+		flags = 0x46200;	/* MEM | PREFETCH | READONLY | SIZEALIGN */
+	} else if (strncmp(l, "Region ", 7) == 0 && l[7] >= '0' && l[7] <= '5' && l[8] == ':') {
+		index = l[7] - '0';
+		if (strncmp(l + 9, " I/O ports at ", 14) == 0) {
+			at = l + 23;
+			flags = 0x40101;	/* IO | SIZEALIGN, BAR bit 0 */
+		} else if (strncmp(l + 9, " Memory at ", 11) == 0) {
+			at = l + 20;
+			flags = 0x40200;	/* MEM | SIZEALIGN */
+			if (strstr(at, "(64-bit"))
+				flags |= 0x100000 | 0x4;	/* MEM_64, BAR type 64-bit */
+			if (strstr(at, ", prefetchable)"))
+				flags |= 0x2000 | 0x8;		/* PREFETCH, BAR bit 3 */
+		} else {
+			return;
+		}
+	} else {
+		return;
+	}
+	errno = 0;
+	start = strtoull(at, &end, 16);
+	if (errno || end == at || *end != ' ' || !size || start + (size - 1) < start || d->bar[index].size)
+		return;		/* "<unassigned>", "<ignored>", no size: not a resource the kernel shows */
+	d->bar[index].start = start;
+	d->bar[index].size = size;
+	d->bar[index].flags = flags;
+}
+
+/* "Kernel driver in use: NAME", "IOMMU group: N", the BARs (any leading white space). */
 static void parse_text_fact(struct dump_device *d, const char *l)
 {
 	static const char drv[] = "Kernel driver in use: ", grp[] = "IOMMU group: ";
 
 	l += strspn(l, " \t");
+	if (strncmp(l, "Capabilities:", 13) == 0)
+		d->past_regions = true;
+	else if (!d->past_regions)
+		parse_region(d, l);
 	if (strncmp(l, drv, sizeof(drv) - 1) == 0 && !d->driver[0]) {
 		const char *name = l + sizeof(drv) - 1;
 		size_t n = strcspn(name, " \t");
@@ -229,6 +324,9 @@ static void close_device(struct dump_scan *s, struct scan_state *st)
 			old->iommu_group = w->iommu_group;
 		if (!old->driver[0])
 			memcpy(old->driver, w->driver, sizeof(old->driver));
+		for (int i = 0; i < 17; i++)
+			if (!old->bar[i].size)
+				old->bar[i] = w->bar[i];
 		if (!w->has_hex)
 			return;
 		if (!old->has_hex || w->end > old->end) {
@@ -637,6 +735,14 @@ static void subsystem_ids(const struct dump_device *d, unsigned int *sv, unsigne
 	}
 }
 
+static bool has_bars(const struct dump_device *d)
+{
+	for (int i = 0; i < 17; i++)
+		if (d->bar[i].size)
+			return true;
+	return false;
+}
+
 static int put_text(struct snap_out *o, const char *rel, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int put_text(struct snap_out *o, const char *rel, const char *fmt, ...)
 {
@@ -677,6 +783,25 @@ static int write_device(struct snap_out *o, const struct dump_scan *s, const lon
 	/* the kernel's IRQ is not in config space; libpci's sysfs reader wants the file */
 	PUT("irq", "0\n");
 #undef PUT
+	if (!rc && has_bars(d)) {
+		/* the kernel's table: BARs 0-5, ROM, IOV 7-12, bridge windows 13-16 */
+		struct sbuf r = { 0 };
+		char *text;
+
+		for (int line = 0; line < 17; line++) {
+			const struct dump_bar *b = &d->bar[line];
+
+			if (b->size)
+				sb_add(&r, "0x%016llx 0x%016llx 0x%016llx\n", b->start, b->start + b->size - 1, b->flags);
+			else
+				sb_add(&r, "0x%016llx 0x%016llx 0x%016llx\n", 0ull, 0ull, 0ull);
+		}
+		text = sb_take(&r);
+		p = xasprintf("sys/%s/resource", dir);
+		rc = snap_out_file(o, p, text, strlen(text));
+		free(p);
+		free(text);
+	}
 	if (!rc && d->driver[0]) {
 		char *t = xasprintf("%sbus/pci/drivers/%s", up, d->driver);
 
@@ -728,7 +853,7 @@ static char *meta_text(const struct dump_scan *s, const char *file)
 {
 	struct pp_record r = { 0 };
 	struct pp_strv lacks = { 0 }, damage = { 0 };
-	size_t n = 0, groups = 0, drivers = 0, short_cfg = 0, user_cfg = 0, conflicts = 0, text_only = 0;
+	size_t n = 0, groups = 0, drivers = 0, short_cfg = 0, user_cfg = 0, conflicts = 0, text_only = 0, bars = 0;
 	char *text, *joined, first_text_only[32] = "";
 
 	for (size_t i = 0; i < s->n; i++) {
@@ -747,6 +872,7 @@ static char *meta_text(const struct dump_scan *s, const char *file)
 		/* only PCIe functions have an extended space to lack (PCI_CAP_ID_EXP) */
 		short_cfg += config_size(d) < 4096 && (config_size(d) == 64 || find_cap(d, 0x10));
 		conflicts += d->conflict;
+		bars += has_bars(d);
 	}
 	record_set(&r, "source", "lspci-dump");
 	record_set(&r, "input", strcmp(file, "-") == 0 ? "(standard input)" : file);
@@ -759,7 +885,8 @@ static char *meta_text(const struct dump_scan *s, const char *file)
 		strv_push(&lacks, "config-beyond-64-bytes");
 	if (short_cfg)
 		strv_push(&lacks, "extended-config-space");
-	strv_push(&lacks, "resources");
+	if (!bars)
+		strv_push(&lacks, "resources");
 	strv_push(&lacks, "reset-methods");
 	strv_push(&lacks, "kernel");
 	strv_push(&lacks, "host-use");

@@ -27,6 +27,12 @@ struct dump_device {
 	bool has_hex;
 	bool conflict;			/* a second listing with other bytes (the first kept) */
 	int iommu_group;		/* -1: the text names none */
+	/* -v text "Region N: ... at ADDR ... [size=S]", "Expansion ROM at", "... behind
+	 * bridge: A-B": the kernel's resource lines (0-5 BARs, 6 ROM, 13-15 windows) */
+	struct dump_bar {
+		unsigned long long start, size, flags;	/* size 0: not named */
+	} bar[17];
+	bool past_regions;		/* a "Capabilities:" line came: later Region lines are SR-IOV's */
 	char driver[64];		/* "" : the text names none */
 };
 

@@ -153,7 +153,11 @@ void check_limited_evidence(struct judge *j)
 			sb_add(&b, "%s %s", any ? ";" : ":", gaps[i].what);
 			any = true;
 		}
-	sb_add(&b, "%s no kernel, command line, interrupt remapping, reset_method, BAR sizes or host use "
+	if (host_lacks(h, "resources")) {
+		sb_add(&b, "%s no BAR sizes (no subpage-bar or unaligned-bar)", any ? ";" : ":");
+		any = true;
+	}
+	sb_add(&b, "%s no kernel, command line, interrupt remapping, reset_method, boot VGA or host use "
 		   "(mounts, network, swap).", any ? ";" : ":");
 	x->message = sb_take(&b);
 	{
