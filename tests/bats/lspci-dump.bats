@@ -106,6 +106,37 @@ same_as_snapshot() {
 	     <(jq -S '[.functions[] | {address, parent, vendor_id, device_id, class}]' <<<"$output")
 }
 
+# subset_as_snapshot NAME LISTING FIELDS: the listed fields are equal, and
+# no function has a blocker the snapshot does not give it.
+subset_as_snapshot() {
+	local name=$1 listing=$2 fields=$3 snap dump
+	# explain --all exits 1 when some function has a blocker
+	snap=$(pp --sysroot "$(snapshot "$name")" explain --all --json) || [ $? -eq 1 ]
+	dump=$(pp --from-lspci "$listing" explain --all --json) || [ $? -eq 1 ]
+	diff <(jq -S "[.functions[] | {$fields}]" <<<"$snap") <(jq -S "[.functions[] | {$fields}]" <<<"$dump") ||
+		fail "$listing: $fields differ"
+	jq -e -n --argjson s "$snap" --argjson d "$dump" '
+		[$s.functions, $d.functions] | transpose | all(
+			([.[1].findings[] | select(.severity == "blocker") | .code] -
+			 [.[0].findings[] | select(.severity == "blocker") | .code]) == [])' >/dev/null ||
+		fail "$listing: a blocker the snapshot does not have"
+}
+
+@test "every topology's -xxx, -x and user listings: the snapshot's facts they hold, never a blocker it lacks" {
+	for name in switch multifunction pcibridge noiommu; do
+		subset_as_snapshot "$name" "$DUMPS/$name.nnDvvvxxx.txt.gz" \
+			"address, parent, vendor_id, device_id, class, driver, iommu_group, flr, port_type"
+		subset_as_snapshot "$name" "$DUMPS/$name.x.txt" "address, parent, vendor_id, device_id, class, revision"
+		# as a user: 64 bytes, but the text still names groups and drivers
+		subset_as_snapshot "$name" "$DUMPS/$name.user.nnDvvvxxx.txt" \
+			"address, parent, vendor_id, device_id, class, driver, iommu_group"
+	done
+	run --separate-stderr pp --from-lspci "$DUMPS/switch.user.nnDvvvxxx.txt" list --json
+	jq -e '(.host.evidence_lacks | index("config-beyond-64-bytes")) and
+		(.host.evidence_lacks | index("iommu-groups") | not) and .host.iommu_groups == 7 and
+		(.host.findings | map(.code) | index("limited-access"))' <<<"$output"
+}
+
 @test "resets are inferred from capabilities and quirks, as before 5.15" {
 	run pp --from-lspci "$DUMPS/switch.nnDvvvxxxx.txt" explain --json 04:00.0
 	jq -e '.functions[0].reset.function_reset == "pm" and

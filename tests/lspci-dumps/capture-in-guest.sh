@@ -32,7 +32,7 @@ done
 	--add "$snaps/capture-sysfs.sh:/usr/bin/capture-sysfs.sh" \
 	--add "$here/guest-lspci.sh:/usr/bin/guest-lspci.sh" \
 	--add-binary "$(command -v lspci):/usr/bin/lspci" \
-	--add-binary "$(command -v setpriv):/usr/bin/setpriv" \
+	--add-binary "$(command -v setpriv):/usr/local/bin/setpriv" \
 	--modules "$topo_modules" "${adds[@]}"
 
 rc=0

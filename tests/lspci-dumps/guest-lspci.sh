@@ -10,8 +10,9 @@ rc=0
 lspci -nnDvvvxxxx >"$out/nnDvvvxxxx.txt" 2>"$out/stderr" || rc=1
 lspci -nnDvvvxxx >"$out/nnDvvvxxx.txt" 2>>"$out/stderr" || rc=1
 lspci -x >"$out/x.txt" 2>>"$out/stderr" || rc=1
-# as nobody: config space beyond 64 bytes is root's, the text stays
-setpriv --reuid=65534 --regid=65534 --clear-groups lspci -nnDvvvxxx \
+# as nobody (util-linux setpriv: busybox has its own applet of that name):
+# config space beyond 64 bytes is root's, the text stays
+/usr/local/bin/setpriv --reuid=65534 --regid=65534 --clear-groups lspci -nnDvvvxxx \
 	>"$out/user.nnDvvvxxx.txt" 2>>"$out/stderr" || rc=1
 lspci --version >"$out/version" 2>&1
 exit $rc
