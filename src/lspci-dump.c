@@ -273,7 +273,7 @@ static void parse_region(struct dump_device *d, const char *l)
 /* "Kernel driver in use: NAME", "IOMMU group: N", the BARs (any leading white space). */
 static void parse_text_fact(struct dump_device *d, const char *l)
 {
-	static const char drv[] = "Kernel driver in use: ", grp[] = "IOMMU group: ";
+	static const char drv[] = "Kernel driver in use: ", grp[] = "IOMMU group: ", slot[] = "Physical Slot: ";
 
 	l += strspn(l, " \t");
 	if (strncmp(l, "Capabilities:", 13) == 0)
@@ -289,6 +289,16 @@ static void parse_text_fact(struct dump_device *d, const char *l)
 			d->driver[n] = '\0';
 			if (!valid_driver_name(d->driver))
 				d->driver[0] = '\0';
+		}
+	} else if (strncmp(l, slot, sizeof(slot) - 1) == 0 && !d->slot[0]) {
+		const char *name = l + sizeof(slot) - 1;
+		size_t n = strcspn(name, " \t");
+
+		if (n && n < sizeof(d->slot) && !name[n + strspn(name + n, " \t")]) {
+			memcpy(d->slot, name, n);
+			d->slot[n] = '\0';
+			if (!valid_driver_name(d->slot))
+				d->slot[0] = '\0';
 		}
 	} else if (strncmp(l, grp, sizeof(grp) - 1) == 0 && d->iommu_group < 0) {
 		const char *num = l + sizeof(grp) - 1;
@@ -324,6 +334,8 @@ static void close_device(struct dump_scan *s, struct scan_state *st)
 			old->iommu_group = w->iommu_group;
 		if (!old->driver[0])
 			memcpy(old->driver, w->driver, sizeof(old->driver));
+		if (!old->slot[0])
+			memcpy(old->slot, w->slot, sizeof(old->slot));
 		for (int i = 0; i < 17; i++)
 			if (!old->bar[i].size)
 				old->bar[i] = w->bar[i];
@@ -825,6 +837,12 @@ static int write_device(struct snap_out *o, const struct dump_scan *s, const lon
 		rc = rc ? rc : snap_out_symlink(o, p, t);
 		free(p);
 		free(t);
+	}
+	if (!rc && d->slot[0]) {
+		/* pci_slot's address attribute: domain:bus:device; the first device named wins */
+		p = xasprintf("sys/bus/pci/slots/%s/address", d->slot);
+		rc = put_text(o, p, "%04x:%02x:%02x\n", d->domain, d->bus, d->dev);
+		free(p);
 	}
 	if (!rc) {
 		char *t = xasprintf("../../../%s", dir);

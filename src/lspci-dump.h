@@ -34,6 +34,7 @@ struct dump_device {
 	} bar[17];
 	bool past_regions;		/* a "Capabilities:" line came: later Region lines are SR-IOV's */
 	char driver[64];		/* "" : the text names none */
+	char slot[32];			/* "Physical Slot: NAME" (sys/bus/pci/slots/NAME), "" none */
 };
 
 struct dump_scan {

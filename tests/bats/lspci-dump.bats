@@ -14,7 +14,7 @@ setup() {
 # The facts of every function a listing must carry over, sorted by address.
 FACTS='[.functions[] | {address, vendor_id, device_id, subsystem_vendor_id, subsystem_device_id, class,
 	revision, header_type, multifunction, port_type, parent, conventional_bridge, driver, iommu_group,
-	predicted_group, flr, af_flr, acs,
+	predicted_group, flr, af_flr, acs, slot,
 	bars: [.bars[] | if .index == 6 then del(.type) else . end]}]'
 # The BARs come from the -v text's Region lines and bridge windows; a ROM
 # the BIOS shadows (flags) is not in it.  Findings that rest on what lspci
