@@ -175,6 +175,7 @@ _pcipass()
     if [[ $arg && ! $no_more_options ]]; then
         case $arg in
             sysroot) _filedir 'tar.gz' ;;
+            from-lspci) _filedir ;;
             driver) COMPREPLY=($(compgen -W "$(_pcipass_sysfs_names "$sysroot" drivers)" -- "$cur")) ;;
             method)
                 if [[ $a == *'|'* ]]; then

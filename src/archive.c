@@ -111,6 +111,7 @@ static void remove_tree(const char *path)
 static char unpack_dir[PATH_MAX];	/* fixed storage: the signal handler reads it */
 static volatile sig_atomic_t unpack_live;
 static const char *unpacked_from;	/* the --sysroot it came from, for reuse */
+static char *unpack_result;		/* the directory handed back (may be a subdirectory) */
 
 static void unpack_cleanup(void)
 {
@@ -194,6 +195,44 @@ static void sweep_stale(const char *tmpdir)
 		free(path);
 	}
 	closedir(d);
+}
+
+/* The private directory under $TMPDIR, registered for removal at exit and on
+ * signals; one per run.  0 or PP_EXIT_ERROR with the message pending. */
+static int private_dir_create(void)
+{
+	const char *tmpdir = getenv("TMPDIR");
+
+	if (unpack_live || unpacked_from)
+		return pp_fail("%s", "a second private sysroot in one run (bug)");
+	if (!tmpdir || !*tmpdir)
+		tmpdir = "/tmp";
+	if ((size_t)snprintf(unpack_dir, sizeof(unpack_dir), "%s/" UNPACK_PREFIX "%ld.XXXXXX", tmpdir,
+			     (long)getpid()) >= sizeof(unpack_dir))
+		return pp_fail("%s", "TMPDIR: path too long");
+	sweep_stale(tmpdir);
+	unpack_register_cleanup();
+	if (!mkdtemp(unpack_dir))
+		return pp_fail("%s: cannot create a private directory: %s", unpack_dir, strerror(errno));
+	unpack_live = 1;
+	return 0;
+}
+
+int sysroot_private_dir(const char **dir)
+{
+	int rc = private_dir_create();
+
+	if (rc)
+		return rc;
+	unpacked_from = "(private)";
+	unpack_result = xstrdup(unpack_dir);
+	*dir = unpack_result;
+	return 0;
+}
+
+void sysroot_private_dir_remove(void)
+{
+	unpack_cleanup();
 }
 
 /* ---- walking a relative path below a directory fd ------------------------ */
@@ -746,7 +785,6 @@ int snap_out_commit(struct snap_out *o)
 
 /* ---- reading: unpacking a --sysroot tarball ------------------------------ */
 
-static char *unpack_result;		/* the directory handed back (may be a subdirectory) */
 
 /* An entry name as shown in a message: printable and bounded. */
 static char *shown_name(const char *s)
@@ -969,7 +1007,7 @@ int sysroot_unpack(const char *sysroot, const char **dir)
 {
 	struct stat st;
 	struct archive *a;
-	const char *tmpdir = getenv("TMPDIR"), *top = NULL;
+	const char *top = NULL;
 	struct pp_strv links = { 0 };
 	int topfd, rc;
 
@@ -982,16 +1020,8 @@ int sysroot_unpack(const char *sysroot, const char **dir)
 		*dir = unpack_result;
 		return 0;
 	}
-	if (!tmpdir || !*tmpdir)
-		tmpdir = "/tmp";
-	if ((size_t)snprintf(unpack_dir, sizeof(unpack_dir), "%s/" UNPACK_PREFIX "%ld.XXXXXX", tmpdir,
-			     (long)getpid()) >= sizeof(unpack_dir))
-		return pp_fail("TMPDIR: path too long");
-	sweep_stale(tmpdir);
-	unpack_register_cleanup();
-	if (!mkdtemp(unpack_dir))
-		return pp_fail("%s: cannot create a directory to unpack into: %s", unpack_dir, strerror(errno));
-	unpack_live = 1;
+	if ((rc = private_dir_create()))
+		return rc;
 	topfd = open(unpack_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (topfd < 0) {
 		rc = pp_fail("%s: %s", unpack_dir, strerror(errno));

@@ -65,4 +65,14 @@ bool snap_link_allowed(const char *rel, const char *target);
  */
 int sysroot_unpack(const char *sysroot, const char **dir);
 
+/*
+ * A private empty directory under $TMPDIR for a sysroot pcipass builds
+ * itself (lspci-dump.c), removed at exit and on signals exactly like an
+ * unpacked tarball (one per run; a tarball and a dump cannot share a run).
+ * 0, or PP_EXIT_ERROR with the message left for pp_report.
+ */
+int sysroot_private_dir(const char **dir);
+/* Remove it now (a failed build leaves nothing behind). */
+void sysroot_private_dir_remove(void);
+
 #endif

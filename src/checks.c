@@ -211,6 +211,7 @@ static const struct check checks[] = {
 	{ "sriov-vf", PP_INFO, false, true, check_sriov_vf },
 	{ "bus-range-mismatch", PP_INFO, false, false, check_bus_range_mismatch },
 	{ "limited-access", PP_INFO, true, false, check_limited_access },
+	{ "limited-evidence", PP_INFO, true, false, check_limited_evidence },
 };
 
 #define N_CHECKS (sizeof(checks) / sizeof(checks[0]))

@@ -14,9 +14,11 @@
 
 #include "archive.h"
 #include "cli.h"
+#include "lspci-dump.h"
 
 static const struct pp_opt global_opts[] = {
 	{ GOPT_SYSROOT, "sysroot", 0, "DIR", "read DIR/sys and DIR/proc instead of /sys and /proc (DIR may be a snapshot .tar.gz)" },
+	{ GOPT_FROM_LSPCI, "from-lspci", 0, "FILE", "read the lspci -x... listing in FILE (gzip too, an nvidia-bug-report log, - for stdin) instead of /sys: read-only" },
 	{ GOPT_VERBOSE, "verbose", 'v', NULL, "print every sysfs write as it is made; list and explain: the capability facts" },
 	{ GOPT_HELP, "help", 'h', NULL, "show this help and exit" },
 	{ GOPT_VERSION, "version", 'V', NULL, "show the version and exit" },
@@ -121,6 +123,7 @@ static int apply_opt(struct pp_ctx *ctx, const struct pp_command *c, const struc
 {
 	switch ((int)o->key) {
 	case GOPT_SYSROOT: ctx->sysroot = arg; break;
+	case GOPT_FROM_LSPCI: ctx->from_lspci = arg; break;
 	case GOPT_VERBOSE: pp_verbose++; break;
 	case GOPT_HELP:
 		if (c)
@@ -241,6 +244,20 @@ int ctx_open_root(struct pp_ctx *ctx)
 
 	if (ctx->sysroot && !*ctx->sysroot)
 		return pp_usage_error("--sysroot: an empty path names no directory");
+	if (ctx->from_lspci) {
+		if (ctx->sysroot)
+			return pp_usage_error("--sysroot and --from-lspci: choose one");
+		if (!*ctx->from_lspci)
+			return pp_usage_error("--from-lspci: an empty path names no file");
+		/* The listing becomes a sysroot in a private directory (HACKING, lspci dumps). */
+		if (lspci_dump_load(ctx->from_lspci, &dir))
+			return pp_report();
+		rc = root_open(&ctx->root, dir);
+		if (rc < 0)
+			return pp_error("%s: %s", dir, strerror(-rc));
+		ctx->root.display = strcmp(ctx->from_lspci, "-") == 0 ? "(standard input)" : ctx->from_lspci;
+		return 0;
+	}
 	/* A snapshot tarball is unpacked, every entry checked, into a private directory first. */
 	if (ctx->sysroot && sysroot_unpack(ctx->sysroot, &dir))
 		return pp_report();

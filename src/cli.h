@@ -39,6 +39,7 @@ enum pp_optkey {
 	OPT_REDACT,
 	/* global options, accepted by every command */
 	GOPT_SYSROOT,
+	GOPT_FROM_LSPCI,
 	GOPT_VERBOSE,
 	GOPT_HELP,
 	GOPT_VERSION,
@@ -55,6 +56,7 @@ struct pp_opt {
 /* What the options said, for the command to act on. */
 struct pp_ctx {
 	const char *sysroot;		/* NULL means "/" */
+	const char *from_lspci;		/* --from-lspci FILE: an lspci listing made a sysroot (lspci-dump.c) */
 	struct pp_root root;
 	bool json;
 	int numeric;			/* -n counts */
@@ -104,7 +106,7 @@ struct pp_command {
 int cli_parse(struct pp_ctx *ctx, const struct pp_command *const *table, size_t n, int argc, char **argv,
 	      const struct pp_command **cmd, int *nargs, char ***args);
 
-/* Open ctx->sysroot (a directory or a snapshot tarball) or "/" into ctx->root:
+/* Open ctx->sysroot (a directory or a snapshot tarball), ctx->from_lspci or "/" into ctx->root:
  * the one opener every command uses.  0, or PP_EXIT_ERROR after a message. */
 int ctx_open_root(struct pp_ctx *ctx);
 /* snapshot/report -o PATH: 0, or PP_EXIT_ERROR after a message when PATH is an

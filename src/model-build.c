@@ -416,6 +416,8 @@ void model_free(struct pp_model *m)
 	free(m->groups);
 	free(m->host.kernel_release);
 	free(m->host.read_as_root);
+	strv_free(&m->host.lacks);
+	free(m->host.damage);
 	for (size_t i = 0; i < m->host.n_modules; i++) {
 		strv_free(&m->host.modules[i].params);
 		for (size_t k = 0; k < m->host.modules[i].values.n; k++)

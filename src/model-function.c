@@ -274,6 +274,15 @@ static void read_config(struct pp_model *m, struct pp_function *f, struct pci_de
 			f->acs_dword8 = pci_read_long(d, cap->addr + 8);
 	}
 	f->has_sriov_cap = pci_find_cap(d, PCI_EXT_CAP_ID_SRIOV, PCI_CAP_EXTENDED) != NULL;
+	/* An lspci listing without -xxxx holds 256 bytes of a PCIe function:
+	 * its extended capabilities (ACS, SR-IOV) are unknown, not absent
+	 * (HACKING, lspci dumps).  A live kernel showing 256 bytes has no
+	 * extended space itself, and then "absent" is the kernel's view. */
+	if (m->host.source == PP_SOURCE_LSPCI_DUMP && f->is_pcie == PP_YES && f->config_len < CONFIG_SPACE_MAX) {
+		f->ext_config_missing = true;
+		f->has_acs = PP_UNKNOWN;
+		f->acs_ctrl = f->acs_cap_bits = f->acs_dword8 = 0;
+	}
 }
 
 /* Everything needed is decoded; 4 KiB a function adds up on big hosts. */
@@ -381,7 +390,10 @@ void read_function(struct pp_model *m, struct pp_function *f, int numeric)
 	read_config(m, f, d);
 	read_identity(m, f, d);
 	drop_config(d);
-	if (f->is_pcie == PP_UNKNOWN) {
+	if (f->is_pcie == PP_UNKNOWN && m->host.source == PP_SOURCE_LSPCI_DUMP) {
+		/* an lspci -x listing has neither the PCIe capability nor link attributes */
+		f->port = PP_PORT_UNKNOWN;
+	} else if (f->is_pcie == PP_UNKNOWN) {
 		/* Without config space, sysfs shows link attributes only for PCIe. */
 		f->is_pcie = fn_exists(m, f, "current_link_speed") ? PP_YES : PP_NO;
 		if (f->is_pcie == PP_NO && f->config_limited)
@@ -415,6 +427,7 @@ void read_function(struct pp_model *m, struct pp_function *f, int numeric)
 				strv_push(&f->reset_methods, tok);
 	}
 	f->has_reset_attr = fn_exists(m, f, "reset");
+	f->reset_attr_unknown = m->host.source == PP_SOURCE_LSPCI_DUMP;
 	f->has_vfio_dev = fn_exists(m, f, "vfio-dev");
 	if (f->has_vfio_dev) {
 		struct pp_strv names = { 0 };

@@ -373,20 +373,51 @@ static void read_modules(struct pp_model *m)
 	}
 }
 
-/* Whether the data was read as root: this run's uid, or the snapshot's META. */
-static char *read_as_root(const struct pp_model *m)
+/* Whether the data was read as root (this run's uid, or the snapshot's
+ * META) and what the root is: a snapshot, or an lspci listing with what it
+ * lacked (lspci-dump.c writes source=, lacks=, damage=). */
+static void read_meta(struct pp_model *m)
 {
+	struct pp_host *h = &m->host;
 	struct pp_record meta = { 0 };
-	char *text, *answer;
+	const char *v;
+	char *text;
 
-	if (m->root->live)
-		return geteuid() == 0 ? xstrdup("yes") : xasprintf("no (uid %u)", (unsigned)geteuid());
+	if (m->root->live) {
+		h->source = PP_SOURCE_SYSFS;
+		h->read_as_root = geteuid() == 0 ? xstrdup("yes") : xasprintf("no (uid %u)", (unsigned)geteuid());
+		return;
+	}
 	text = root_read_file(m->root, "META", 64 * 1024, NULL);
 	record_parse(&meta, text);
-	answer = xstrdup(record_get(&meta, "root") ? record_get(&meta, "root") : "unknown");
+	h->read_as_root = xstrdup(record_get(&meta, "root") ? record_get(&meta, "root") : "unknown");
+	v = record_get(&meta, "source");
+	h->source = v && strcmp(v, "lspci-dump") == 0 ? PP_SOURCE_LSPCI_DUMP : PP_SOURCE_SNAPSHOT;
+	if (h->source == PP_SOURCE_LSPCI_DUMP) {
+		char *list = xstrdup(record_get(&meta, "lacks") ? record_get(&meta, "lacks") : ""), *tok, *save;
+
+		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+			if (valid_driver_name(tok))
+				strv_push(&h->lacks, tok);
+		free(list);
+		v = record_get(&meta, "damage");
+		if (v && *v)
+			h->damage = xstrdup(v);
+	}
 	record_free(&meta);
 	free(text);
-	return answer;
+}
+
+bool host_lacks(const struct pp_host *h, const char *what)
+{
+	return h->source == PP_SOURCE_LSPCI_DUMP && strv_contains(&h->lacks, what);
+}
+
+const char *host_source_name(const struct pp_host *h)
+{
+	static const char *const names[] = { "sysfs", "snapshot", "lspci-dump" };
+
+	return names[h->source];
 }
 
 void read_host(struct pp_model *m)
@@ -442,7 +473,7 @@ void read_host(struct pp_model *m)
 			h->page_size = (unsigned long)ps;
 	}
 	h->has_vfio_pci_driver = root_is_dir(m->root, "sys/bus/pci/drivers/vfio-pci");
-	h->read_as_root = read_as_root(m);
+	read_meta(m);
 	read_modules(m);
 }
 

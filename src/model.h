@@ -85,6 +85,7 @@ struct pp_function {
 	int predicted_group;		/* the group the kernel's pci_device_group gives it, computed
 					 * from config space (predict.c); valid once m->predicted */
 	bool has_sriov_cap;
+	bool ext_config_missing;	/* PCIe, but the lspci listing lacks bytes 256-4095 */
 	/* downstream ports: LnkCap max speed (1 = 2.5 GT/s, 2 = 5, 3 = 8, ...),
 	 * Data Link Layer Link Active reporting, and LnkSta DLLLA as read */
 	int link_speed_cap;
@@ -103,6 +104,7 @@ struct pp_function {
 	bool reset_methods_known;	/* reset_methods is the kernel's whole list (an absent
 					 * attribute on 5.15+ means no method) */
 	bool has_reset_attr;		/* the "reset" file exists */
+	bool reset_attr_unknown;	/* an lspci listing cannot say whether it would */
 	int boot_vga;			/* -1 when absent */
 	bool has_vfio_dev;		/* a vfio-dev/ directory: bound to vfio-pci or a variant driver */
 	char *vfio_dev;			/* its name there ("vfio3": /dev/vfio/devices/vfio3), or NULL */
@@ -170,6 +172,8 @@ struct pp_module {
 
 enum pp_vendor { PP_CPU_UNKNOWN, PP_CPU_INTEL, PP_CPU_AMD };
 
+enum pp_source { PP_SOURCE_SYSFS, PP_SOURCE_SNAPSHOT, PP_SOURCE_LSPCI_DUMP };
+
 struct pp_host {
 	char *kernel_release;
 	char *cmdline;
@@ -186,6 +190,9 @@ struct pp_host {
 	unsigned long page_size;
 	bool has_vfio_pci_driver;	/* sys/bus/pci/drivers/vfio-pci */
 	char *read_as_root;		/* "yes", "no (uid N)" or a snapshot META's word; never NULL */
+	enum pp_source source;		/* what the root is: the running host, a snapshot, an lspci listing */
+	struct pp_strv lacks;		/* lspci listing: the evidence it lacked (META lacks=, HACKING lspci dumps) */
+	char *damage;			/* lspci listing: what its pre-pass dropped; NULL when nothing */
 	struct pp_module *modules;	/* the VFIO modules, in PP_VFIO_MODULES order */
 	size_t n_modules;
 	struct pp_bootcfg boot;		/* the next boot's driver choices (bootcfg.h) */
@@ -215,6 +222,11 @@ struct pp_function *model_find(const struct pp_model *m, const struct pp_bdf *ad
 const struct pp_group *model_group(const struct pp_model *m, int id);
 /* Functions on the bus below bridge (its whole subtree): what a bus reset hits. */
 size_t model_subtree(const struct pp_function *bridge, struct pp_function ***out);
+/* An lspci listing that lacked this evidence (META lacks=: "iommu-groups",
+ * "drivers", "extended-config-space", ...)?  Always false for sysfs. */
+bool host_lacks(const struct pp_host *h, const char *what);
+/* The source as JSON and text name it: "sysfs", "snapshot", "lspci-dump". */
+const char *host_source_name(const struct pp_host *h);
 /* Is "param=...,option,..." on the kernel command line? */
 bool host_cmdline_option(const struct pp_host *h, const char *param, const char *option);
 /* Is word one whole word of the kernel command line? */

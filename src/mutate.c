@@ -63,6 +63,16 @@ int session_begin(struct pp_session *s, struct pp_ctx *ctx, const char *command)
 	s->state.dirfd = s->state.lockfd = -1;
 	/* A tarball is unpacked into a private directory removed at exit:
 	 * writing there would change nothing and claim it did. */
+	/* An lspci listing has no drivers to move and no sysfs to write: its
+	 * tree is pcipass's own reconstruction (HACKING, lspci dumps). */
+	if (ctx->from_lspci) {
+		char *shown = pp_escape(ctx->from_lspci, 0);
+
+		rc = pp_usage_error("%s: %s: an lspci listing is evidence to read, not a host to change; run "
+				    "%s on the host itself", command, shown, command);
+		free(shown);
+		return rc;
+	}
 	if (ctx->sysroot && snap_path_is_tarball(ctx->sysroot) && !ctx->dry_run) {
 		char *shown = pp_escape(ctx->sysroot, 0);
 

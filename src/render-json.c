@@ -170,7 +170,8 @@ json_object *json_host(const struct pp_model *m)
 		json_object_object_add(p, "basis", json_object_new_string(predict_from_capability(m) ?
 									   "acs-capability" : "acs-control"));
 		json_object_object_add(p, "groups", json_object_new_int((int)m->n_predicted_groups));
-		if (predict_from_capability(m)) {
+		/* Unknown ACS (an lspci listing without -xxxx) makes the comparison meaningless. */
+		if (predict_from_capability(m) || host_lacks(&m->host, "extended-config-space")) {
 			json_object_object_add(p, "matches_kernel", NULL);
 		} else {
 			json_object_object_add(p, "matches_kernel", json_object_new_boolean(predict_matches_kernel(m, &diff)));
@@ -184,6 +185,15 @@ json_object *json_host(const struct pp_model *m)
 	}
 	json_object_object_add(o, "boot_config", json_boot_config(&h->boot));
 	json_object_object_add(o, "sysroot", json_object_new_string(m->root->display ? m->root->display : m->root->live ? "/" : m->root->dir));
+	json_object_object_add(o, "source", json_object_new_string(host_source_name(h)));
+	{
+		json_object *lacks = json_object_new_array();
+
+		for (size_t i = 0; i < h->lacks.n; i++)
+			json_object_array_add(lacks, json_object_new_string(h->lacks.v[i]));
+		json_object_object_add(o, "evidence_lacks", lacks);
+	}
+	json_object_object_add(o, "input_damage", json_string_or_null(h->damage));
 	return o;
 }
 

@@ -269,8 +269,17 @@ void render_host_summary(FILE *out, const struct pp_model *m, const char *source
 		free(k);
 		free(c);
 	}
+	if (h->source == PP_SOURCE_LSPCI_DUMP) {
+		char *lacks = strv_join(&h->lacks, ", "), *damage = h->damage ? pp_escape(h->damage, 0) : NULL;
+
+		fprintf(out, "input: lspci listing\nlacks: %s\ndamage: %s\n", lacks, damage ? damage : "none");
+		free(lacks);
+		free(damage);
+	}
 	if (h->iommu_enabled)
 		fprintf(out, "IOMMU: enabled (%s), %zu groups\n", vendors[h->iommu_vendor], m->n_groups);
+	else if (host_lacks(h, "iommu-groups"))
+		fprintf(out, "IOMMU: unknown (the listing names no IOMMU groups)\n");
 	else
 		fprintf(out, "IOMMU: disabled (no IOMMU groups)\n");
 	fprintf(out, "interrupt remapping: %s%s%s%s\n", tri_word(h->intremap), h->intremap_evidence ? " (" : "",
@@ -363,9 +372,20 @@ void render_list_host(FILE *out, const struct pp_verdict *v)
 	static const char *const vendors[] = { "vendor unknown", "Intel VT-d", "AMD-Vi" };
 	char *acs = acs_override_word(h), *shown = acs ? pp_escape(acs, 80) : NULL;
 
+	if (h->source == PP_SOURCE_LSPCI_DUMP) {
+		/* what the listing was and lacked, before anything read from it */
+		char *lacks = strv_join(&h->lacks, ", "), *damage = h->damage ? pp_escape(h->damage, 0) : NULL;
+
+		fprintf(out, "input: lspci listing; lacks: %s%s%s\n", lacks, damage ? "; damage: " : "",
+			damage ? damage : "");
+		free(lacks);
+		free(damage);
+	}
 	if (h->iommu_enabled)
 		fprintf(out, "IOMMU: on (%s, %zu group%s)", vendors[h->iommu_vendor], m->n_groups,
 			m->n_groups == 1 ? "" : "s");
+	else if (host_lacks(h, "iommu-groups"))
+		fputs("IOMMU: unknown (the listing names no groups; GROUP pN: predicted)", out);
 	else
 		fputs("IOMMU: off (GROUP pN: predicted)", out);
 	fprintf(out, "; interrupt remapping: %s; ACS override: %s\n", tri_word(h->intremap), shown ? shown : "no");

@@ -165,7 +165,10 @@ const char *function_reset_method(const struct pp_function *f)
 		return "af_flr";
 	if (f->has_pm == PP_YES && f->pm_no_soft_reset == PP_NO && !has_reset_quirk(f, QUIRK_NO_PM_RESET))
 		return "pm";
-	if (f->has_reset_attr && alone_on_bus(f))
+	/* pci_parent_bus_reset: the kernel offers "bus" (and creates the reset
+	 * file) for a function alone below a bridge; a listing cannot show the file. */
+	if ((f->has_reset_attr || f->reset_attr_unknown) && alone_on_bus(f) &&
+	    !has_reset_quirk(f->parent, QUIRK_NO_BUS_RESET))
 		return "bus";
 	return NULL;
 }

@@ -17,6 +17,10 @@ void check_iommu_disabled(struct judge *j)
 
 	if (h->iommu_enabled && !h->noiommu_only)
 		return;
+	/* An lspci listing without "IOMMU group:" lines says nothing about the
+	 * IOMMU: limited-evidence names the gap instead of a blocker. */
+	if (host_lacks(h, "iommu-groups"))
+		return;
 	x = emit(j, PP_BLOCKER);
 	if (h->noiommu_only) {
 		/* vfio_noiommu_group_alloc: groups without an IOMMU behind them. */
@@ -108,8 +112,62 @@ void check_limited_access(struct judge *j)
 	if (!j->f->config_limited)
 		return;
 	x = emit(j, PP_INFO);
+	if (j->m->host.source == PP_SOURCE_LSPCI_DUMP) {
+		x->message = xstrdup("The lspci listing holds only the first 64 bytes of config space (lspci -x, or "
+				     "lspci run as a user): FLR, power management and ACS are unknown, and the "
+				     "listing has no reset_method to stand in for them.");
+		strv_pushf(&x->evidence, "%s: %zu bytes of config space in the listing", j->f->bdf, j->f->config_len);
+		x->hint = xstrdup("ask for `sudo lspci -nnDvvvxxxx` (nvidia-bug-report.sh runs it as root)");
+		return;
+	}
 	x->message = xstrdup("Config space beyond the first 64 bytes is unreadable (pcipass is not running as "
 			     "root): FLR, power management and ACS are judged from the kernel's reset_method instead.");
 	strv_pushf(&x->evidence, "%s/config: %zu bytes readable", j->f->bdf, j->f->config_len);
 	x->hint = xstrdup("run pcipass as root to read the capabilities themselves");
+}
+
+/* What an lspci listing cannot say (HACKING, lspci dumps): every finding
+ * that would rest on it is left out, and this says which. */
+void check_limited_evidence(struct judge *j)
+{
+	const struct pp_host *h = &j->m->host;
+	static const struct { const char *lack, *what; } gaps[] = {
+		{ "iommu-groups", "no IOMMU groups (the kernel's grouping is unknown: no iommu-disabled, "
+				  "no-iommu-group, group-not-viable or group-shared; GROUP shows the prediction)" },
+		{ "drivers", "no kernel drivers (every function looks unbound: host-driver-bound and "
+			     "group-not-viable cannot be judged)" },
+		{ "extended-config-space", "no extended config space (ACS and SR-IOV of PCIe functions unknown, "
+					   "never reported missing; predicted groups treat unknown ACS as absent)" },
+		{ "config-beyond-64-bytes", "only 64 bytes of config space for some functions (see limited-access)" },
+	};
+	struct sbuf b = { 0 };
+	struct pp_finding *x;
+	bool any = false;
+
+	if (h->source != PP_SOURCE_LSPCI_DUMP)
+		return;
+	x = emit(j, PP_INFO);
+	sb_add(&b, "limited evidence: the input is an lspci listing, not the host's sysfs");
+	for (size_t i = 0; i < sizeof(gaps) / sizeof(gaps[0]); i++)
+		if (host_lacks(h, gaps[i].lack)) {
+			sb_add(&b, "%s %s", any ? ";" : ":", gaps[i].what);
+			any = true;
+		}
+	if (host_lacks(h, "resources")) {
+		sb_add(&b, "%s no BAR sizes (no subpage-bar or unaligned-bar)", any ? ";" : ":");
+		any = true;
+	}
+	sb_add(&b, "%s no kernel, command line, interrupt remapping, reset_method, boot VGA or host use "
+		   "(mounts, network, swap).", any ? ";" : ":");
+	x->message = sb_take(&b);
+	{
+		char *lacks = strv_join(&h->lacks, ",");
+
+		strv_pushf(&x->evidence, "META lacks=%s", lacks);
+		free(lacks);
+	}
+	if (h->damage)
+		strv_pushf(&x->evidence, "damage: %s", h->damage);
+	x->hint = xstrdup("for a complete judgement run `pcipass snapshot` on the host; from lspci alone, "
+			  "`sudo lspci -nnDvvvxxxx` gives the most");
 }

@@ -103,6 +103,9 @@ void check_bus_reset_scope(struct judge *j)
 		sb_bdfs(&b, out, n_out);
 		sb_add(&b, " with it (bound to vfio-pci) so VFIO can reset the set");
 		x->hint = sb_take(&b);
+	} else {
+		/* the schema wants a hint on every finding */
+		x->hint = xstrdup("keep the whole reset set in one guest");
 	}
 }
 
@@ -137,6 +140,7 @@ void check_no_flr(struct judge *j)
 	struct pp_finding *x;
 	struct sbuf b = { 0 };
 	char *methods;
+	const char *inferred;
 
 	if (f->has_flr == PP_YES || f->has_af_flr == PP_YES || has_method(f, "flr") || has_method(f, "af_flr"))
 		return;
@@ -158,12 +162,14 @@ void check_no_flr(struct judge *j)
 			     f->has_flr == PP_UNKNOWN ? " (config space beyond 64 bytes unreadable)" : "");
 		free(methods);
 	}
-	if (has_method(f, "pm"))
+	/* Without the kernel's list (before 5.15, an lspci listing) the method is inferred. */
+	inferred = f->reset_methods_known ? NULL : function_reset_method(f);
+	if (has_method(f, "pm") || (inferred && strcmp(inferred, "pm") == 0))
 		x->hint = xstrdup("the kernel falls back to a D3hot->D0 reset (pm), which may not reset everything; "
 				  "prefer a device with FLR where guests restart often");
-	else if (f->reset_methods.n)
+	else if (f->reset_methods.n || inferred)
 		x->hint = xasprintf("the kernel resets it with %s instead; see the other reset findings",
-				    f->reset_methods.v[0]);
+				    f->reset_methods.n ? f->reset_methods.v[0] : inferred);
 	else
 		x->hint = xstrdup("nothing resets it by itself; see no-reset");
 }

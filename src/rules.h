@@ -137,6 +137,7 @@ size_t slot_siblings(const struct judge *j, const struct pp_function **v);
 void check_iommu_disabled(struct judge *j);
 void check_no_interrupt_remapping(struct judge *j);
 void check_limited_access(struct judge *j);
+void check_limited_evidence(struct judge *j);
 void check_group_not_viable(struct judge *j);
 void check_group_shared(struct judge *j);
 void check_no_acs(struct judge *j);

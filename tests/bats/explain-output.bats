@@ -182,7 +182,8 @@ host-driver-bound
 boot-override
 sriov-vf
 bus-range-mismatch
-limited-access"
+limited-access
+limited-evidence"
 	# and every one of them fires somewhere in the real and derived trees
 	all=""
 	for s in $ALL_SNAPSHOTS $DERIVED_TREES; do
@@ -190,6 +191,9 @@ limited-access"
 		dir=$(snapshot "$s")
 		all+=$(pp --sysroot "$dir" explain --all --json | jq -r '(.host.findings[].code), (.functions[].findings[].code)')$'\n'
 	done
+	# limited-evidence is about lspci listings (--from-lspci) only
+	all+=$(pp --from-lspci "$TOP_SRCDIR/tests/lspci-dumps/switch.x.txt" explain --all --json |
+		jq -r '.host.findings[].code')$'\n'
 	# the whole-set-only codes: group-shared needs its group in the set
 	all+=$(findings "$(snapshot multifunction)" 01:00.0 01:00.1 01:00.2)
 	run jq -r '."$defs".finding.properties.code.enum[]' "$TOP_SRCDIR/schema/pcipass.schema.json"

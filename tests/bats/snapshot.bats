@@ -12,8 +12,9 @@ setup() {
 }
 
 # the JSON a replay must reproduce
+# where it was read from differs by design: the path and the kind (sysfs, snapshot)
 list_json() {
-	pp "$@" list --json | jq -S 'del(.host.sysroot)'
+	pp "$@" list --json | jq -S 'del(.host.sysroot, .host.source)'
 }
 
 meta() { # meta DIR KEY

@@ -169,4 +169,10 @@ if [ -x /usr/bin/guest-probe.sh ]; then
 	log "probing"
 	/usr/bin/guest-probe.sh "$RESULTS/probe" || bad "probing"
 fi
+# tests/lspci-dumps/capture-in-guest.sh adds lspci: its listings of the
+# same guest, after the capture.
+if [ -x /usr/bin/guest-lspci.sh ]; then
+	log "lspci"
+	/usr/bin/guest-lspci.sh "$RESULTS/lspci" || bad "lspci"
+fi
 exit $fail
