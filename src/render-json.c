@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "predict.h"
+#include "redact.h"
 #include "render-json.h"
 
 /*
@@ -380,8 +381,11 @@ json_object *json_function_verdict(const struct pp_model *m, const struct pp_fun
 	return o;
 }
 
-json_object *json_report_head(const struct pp_model *m, const char *source, const char *date)
+json_object *json_report_head(const struct pp_model *m, const char *source, const char *date,
+			      const struct pp_redaction *redaction)
 {
+	json_object *redacted = NULL;
+
 	json_object *o = json_object_new_object(), *vfio = json_object_new_object();
 
 	for (size_t i = 0; i < m->host.n_modules; i++) {
@@ -400,5 +404,20 @@ json_object *json_report_head(const struct pp_model *m, const char *source, cons
 	json_object_object_add(o, "read_as_root", json_object_new_string(m->host.read_as_root));
 	json_object_object_add(o, "vfio_parameters", vfio);
 	json_object_object_add(o, "problems", json_strv(&m->problems));
+	if (redaction) {
+		const struct {
+			const char *name;
+			size_t n;
+		} counts[] = {
+			{ "attributes", redaction->attributes }, { "device_serial_numbers", redaction->dsn },
+			{ "ipv6_addresses", redaction->ipv6 },	 { "cmdline_words", redaction->cmdline },
+			{ "mount_lines", redaction->mounts },	 { "guest_names", redaction->guests },
+		};
+
+		redacted = json_object_new_object();
+		for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+			json_object_object_add(redacted, counts[i].name, json_object_new_int64((int64_t)counts[i].n));
+	}
+	json_object_object_add(o, "redacted", redacted);
 	return o;
 }

@@ -15,6 +15,7 @@
 
 #include "columns.h"
 #include "predict.h"
+#include "redact.h"
 #include "render-text.h"
 
 #include <sys/ioctl.h>
@@ -250,7 +251,8 @@ static const char *tri_word(enum pp_tri t)
 	return t == PP_YES ? "yes" : t == PP_NO ? "no" : "unknown";
 }
 
-void render_host_summary(FILE *out, const struct pp_model *m, const char *source, const char *date)
+void render_host_summary(FILE *out, const struct pp_model *m, const char *source, const char *date,
+			 const struct pp_redaction *redaction)
 {
 	const struct pp_host *h = &m->host;
 	static const char *const vendors[] = { "unknown", "Intel VT-d", "AMD-Vi" };
@@ -260,6 +262,13 @@ void render_host_summary(FILE *out, const struct pp_model *m, const char *source
 	fprintf(out, "created: %s\n", date);
 	fprintf(out, "source: %s%s\n", source, m->root->live ? " (this host)" : "");
 	fprintf(out, "read as root: %s\n", h->read_as_root);
+	if (redaction)
+		fprintf(out,
+			"redacted: %zu attributes emptied (serial numbers, WWIDs, MAC addresses), %zu device serial "
+			"numbers zeroed in config space, %zu IPv6 addresses zeroed, %zu command line words, %zu mount "
+			"lines, %zu guest names replaced by " REDACTED_WORD " (the snapshot's REDACTED lists each file)\n",
+			redaction->attributes, redaction->dsn, redaction->ipv6, redaction->cmdline, redaction->mounts,
+			redaction->guests);
 	fprintf(out, "\n== host\n\n");
 	{
 		char *k = pp_escape(h->kernel_release ? h->kernel_release : "unknown", 0);
