@@ -49,7 +49,7 @@ struct pp_list_opts {
 int render_list(FILE *out, const struct pp_list_opts *lo, const struct pp_verdict *v);
 /* The lines above list's table: IOMMU, interrupt remapping, ACS override,
  * host-wide blockers and warnings. */
-void render_list_host(FILE *out, const struct pp_verdict *v);
+void render_list_host(FILE *out, const struct pp_verdict *v, size_t width);
 /* The tree's NOTE: port type, DMA alias, VF of. */
 char *text_tree_note(const struct pp_function *f);
 /* -v: the capability facts a verdict rests on, lspci-style, one a line. */

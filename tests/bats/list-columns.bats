@@ -37,8 +37,11 @@ SLOT         CLASS DEVICE           DRIVER     GROUP RESET      VERDICT
 @test "-n at 50 columns: ids are never cut; the line grows instead" {
 	run --separate-stderr pp --sysroot "$(snapshot switch)" list -n --width 50 -s 04:00.0
 	assert_success
-	assert_line --index 1 "SLOT         CLASS DEVICE    DRIVER GROUP RESET  VERDICT"
-	assert_line --index 2 "0000:04:00.0 0200  8086:10d3 e1000e     6 pm,bus warn"
+	# the host state is broken at a clause to the table's width
+	assert_line --index 0 "IOMMU: on (Intel VT-d, 7 groups);"
+	assert_line --index 1 "  interrupt remapping: yes; ACS override: no"
+	assert_line --index 2 "SLOT         CLASS DEVICE    DRIVER GROUP RESET  VERDICT"
+	assert_line --index 3 "0000:04:00.0 0200  8086:10d3 e1000e     6 pm,bus warn"
 }
 
 @test "a host-wide blocker is said once above the table, not on every row" {
