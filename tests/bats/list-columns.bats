@@ -239,3 +239,48 @@ pci0000:00
 	run --separate-stderr pp --sysroot "$(snapshot rootports)" explain 03:00.0
 	refute_output --partial "predicted:"
 }
+
+# tree_check SNAPSHOT SEL: list -t -s SEL draws what lspci -t -s SEL draws
+# (the same functions under the same bridges, the path from the root bus
+# kept), and besides only the subtrees below the functions SEL matches.
+tree_check() {
+	local dir lspci_edges pcipass_edges matched extra bdf parent up
+	dir=$(snapshot "$1")
+	lspci_edges=$(lspci_on "$dir" -t ${2:+-s "$2"} | "$BATS_TEST_DIRNAME/tree-edges.py" lspci)
+	pcipass_edges=$(pp --sysroot "$dir" list -t ${2:+-s "$2"} -o SLOT | "$BATS_TEST_DIRNAME/tree-edges.py" pcipass)
+	matched=$(lspci_on "$dir" -D ${2:+-s "$2"} | awk '{print $1}')
+	[ -n "$lspci_edges" ] || fail "$1 -s $2: lspci drew nothing"
+	# everything lspci draws, under the same parent
+	extra=$(comm -13 <(sort <<<"$pcipass_edges") <(sort <<<"$lspci_edges"))
+	[ -z "$extra" ] || fail "$1 -s $2: lspci draws, pcipass does not: $extra"
+	# and the rest lies below a function that matched
+	while read -r bdf parent; do
+		grep -qxF "$bdf $parent" <<<"$lspci_edges" && continue
+		up=$parent
+		while [ "$up" != root ] && ! grep -qxF "$up" <<<"$matched"; do
+			up=$(awk -v b="$up" '$1 == b {print $2}' <<<"$pcipass_edges")
+		done
+		[ "$up" != root ] || fail "$1 -s $2: pcipass draws $bdf under $parent, outside any matched subtree"
+	done <<<"$pcipass_edges"
+}
+
+@test "-t -s draws the path lspci -t -s draws, deep and shallow selections, on the switch and pcibridge trees" {
+	local sel
+	command -v lspci >/dev/null || fail "lspci (pciutils) is needed"
+	# the whole tree: exactly lspci's
+	for s in switch pcibridge; do
+		dir=$(snapshot "$s")
+		assert_equal "$(pp --sysroot "$dir" list -t -o SLOT | "$BATS_TEST_DIRNAME/tree-edges.py" pcipass | sort)" \
+			"$(lspci_on "$dir" -t | "$BATS_TEST_DIRNAME/tree-edges.py" lspci | sort)"
+	done
+	for sel in 04:00.0 03:00.0 02:01.0 02:00.0 02: 01:00.0 00:02.0 1f. 1f.3 0000:04:00; do
+		tree_check switch "$sel"
+	done
+	for sel in 02:01.0 02:02.0 02: 01:00.0 00:02.0 03:00.0 00:03.0 .0; do
+		tree_check pcibridge "$sel"
+	done
+	# the deepest: every bridge on the path, in order
+	run --separate-stderr pp --sysroot "$(snapshot switch)" list -t -s 04:00.0 -o SLOT
+	assert_equal "$(printf '%s\n' "$output" | "$BATS_TEST_DIRNAME/tree-edges.py" pcipass)" \
+		"$(lspci_on "$(snapshot switch)" -t -s 04:00.0 | "$BATS_TEST_DIRNAME/tree-edges.py" lspci)"
+}
