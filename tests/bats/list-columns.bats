@@ -284,3 +284,33 @@ tree_check() {
 	assert_equal "$(printf '%s\n' "$output" | "$BATS_TEST_DIRNAME/tree-edges.py" pcipass)" \
 		"$(lspci_on "$(snapshot switch)" -t -s 04:00.0 | "$BATS_TEST_DIRNAME/tree-edges.py" lspci)"
 }
+
+@test "-v: LnkCap and LnkSta speed and width of every function as lspci -vv prints them, and in JSON" {
+	local s dir b want got n=0 json
+	for s in switch rootports pcibridge sriov gpu multifunction amdvi host; do
+		dir=$(snapshot "$s")
+		json=$(pp --sysroot "$dir" list --json)
+		for b in $(ls "$dir/sys/bus/pci/devices"); do
+			want=$(lspci_on "$dir" -vv -s "$b" 2>/dev/null | sed -nE \
+				-e 's/^[[:space:]]+LnkCap:[[:space:]]+Port #[0-9]+, (Speed [^,]+, Width x[0-9]+).*/LnkCap: \1/p' \
+				-e 's/^[[:space:]]+LnkSta:[[:space:]]+(Speed [^,]+, Width x[0-9]+( \([a-z]+\))?).*/LnkSta: \1/p')
+			got=$(pp --sysroot "$dir" list -v -s "$b" | sed -nE 's/^  (Lnk(Cap|Sta): .*Width x[0-9]+( \([a-z]+\))?).*/\1/p')
+			assert_equal "$got" "$want"
+			if [ -n "$want" ]; then
+				n=$((n + 1))
+				# JSON: the same widths, the speed in GT/s
+				assert_equal "$(jq -r --arg b "$b" '.functions[] | select(.address == $b) | .link |
+					"\(.cap_width) \(.width)"' <<<"$json")" \
+					"$(sed -nE 's/.*Width x([0-9]+).*/\1/p' <<<"$want" | paste -sd' ')"
+			else
+				assert_equal "$(jq -c --arg b "$b" '.functions[] | select(.address == $b) | .link' <<<"$json")" null
+			fi
+		done
+	done
+	[ "$n" -ge 30 ] || fail "only $n functions with a link"
+	# a root port's link below what it can do is not downgraded (lspci's rule);
+	# explain -v says the same
+	run --separate-stderr pp --sysroot "$(snapshot switch)" explain -v 00:02.0
+	assert_line "    LnkCap: Speed 16GT/s, Width x32, LLActRep+"
+	assert_line "    LnkSta: Speed 2.5GT/s, Width x1, DLActive-"
+}
