@@ -159,11 +159,14 @@ pci0000:00
   AFCap: TP+FLR-
   PM: NoSoftRst-
   ACS: no capability
+  LnkCap: Speed 2.5GT/s, Width x1
+  LnkSta: Speed 2.5GT/s, Width x1
   reset_method: pm,bus"
 	run --separate-stderr pp --sysroot "$(snapshot switch)" explain -v 04:00.0
 	assert_line --index 2 "    DevCap: FLReset-"
 	assert_line --index 3 "    AFCap: TP+FLR-"
-	assert_line --index 6 "    reset_method: pm,bus"
+	assert_line --index 6 "    LnkCap: Speed 2.5GT/s, Width x1"
+	assert_line --index 8 "    reset_method: pm,bus"
 }
 
 @test "--color: always colours verdicts, never and NO_COLOR do not; a bad WHEN is a usage error" {
