@@ -23,6 +23,7 @@
 #include "render-json.h"
 #include "predict.h"
 #include "render-text.h"
+#include "redact.h"
 #include "snapshot.h"
 
 static const struct pp_opt report_opts[] = {
@@ -30,6 +31,9 @@ static const struct pp_opt report_opts[] = {
 	  "write to FILE: a tarball if it ends in .tar.gz, else a new directory "
 	  "(default: pcipass-report-DATE.tar.gz); .tgz is a tarball too" },
 	{ OPT_FORCE, "force", 'f', NULL, "replace a FILE that exists and is not a directory" },
+	{ OPT_REDACT, "redact", 0, NULL,
+	  "leave out serial numbers, MAC and IP addresses, guest names, mount points and the command "
+	  "line's values pcipass does not read" },
 	{ OPT_END, NULL, 0, NULL, NULL },
 };
 
@@ -85,6 +89,7 @@ static int run_report(struct pp_ctx *ctx, int argc, char **argv)
 	struct pp_verdict v = { 0 };
 	struct snap_out *out = NULL;
 	struct snap_result res;
+	struct pp_redaction redaction = { 0 };
 	struct rendering txt = { 0 };
 	int cols[PP_MAX_COLS];
 	struct pp_list_opts lo = { .cols = cols, .sort = -1 };
@@ -111,6 +116,9 @@ static int run_report(struct pp_ctx *ctx, int argc, char **argv)
 	}
 	for (size_t i = 0; i < m->problems.n; i++)
 		pp_warn("%s", m->problems.v[i]);
+	/* Redacted before anything is judged: the evidence quotes the command line. */
+	if (ctx->redact)
+		redact_model(m);
 	/* One model, one verdict (every function alone, as list and explain --all judge). */
 	checker = checker_new(m);
 	all = xcalloc(m->n_functions + 1, sizeof(*all));
@@ -124,12 +132,12 @@ static int run_report(struct pp_ctx *ctx, int argc, char **argv)
 
 	rc = snap_out_open(path, &out);
 	if (!rc)
-		rc = snapshot_record(m, source, out, &res);
+		rc = snapshot_record(m, source, out, &res, ctx->redact ? &redaction : NULL);
 	if (!rc) {
 		FILE *f = rendering_open(&txt);
-		json_object *head = json_report_head(m, source, date);
+		json_object *head = json_report_head(m, source, date, ctx->redact ? &redaction : NULL);
 
-		render_host_summary(f, m, source, date);
+		render_host_summary(f, m, source, date, ctx->redact ? &redaction : NULL);
 		fprintf(f, "snapshot: %zu attributes, %zu kept empty, %zu links, %zu unreadable\n", res.files,
 			res.empty, res.links, res.unreadable);
 		section(f, "tree (pcipass list -t)");
@@ -186,6 +194,7 @@ static int run_report(struct pp_ctx *ctx, int argc, char **argv)
 	json_object_put(doc);
 	free(txt.text);
 	verdict_free(&v);
+	redaction_free(&redaction);
 	checker_free(checker);
 	free(all);
 	free(path);

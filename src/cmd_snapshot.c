@@ -51,7 +51,7 @@ static int run_snapshot(struct pp_ctx *ctx, int argc, char **argv)
 	}
 	rc = snap_out_open(path, &out);
 	if (!rc) {
-		rc = snapshot_record(m, ctx->sysroot ? ctx->sysroot : "/", out, &res);
+		rc = snapshot_record(m, ctx->sysroot ? ctx->sysroot : "/", out, &res, NULL);
 		if (rc)
 			snap_out_abort(out);
 		else

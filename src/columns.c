@@ -149,6 +149,33 @@ static const char *const acs_bits[][2] = {
 	{ "UF", "UpstreamFwd" }, { "EC", "EgressCtrl" }, { "DT", "DirectTrans" },
 };
 
+/* lspci -vv's: the speed's name, else "unknown". */
+static const char *speed_word(int code)
+{
+	return strcmp(speed(code), "?") == 0 ? "unknown" : speed(code);
+}
+
+/* LnkSta against LnkCap, as lspci -vv marks it: above what the link can do
+ * is overdriven; below it is downgraded, except on a port facing down (root,
+ * downstream, PCI-to-PCIe), whose link is slowed by the device below. */
+static const char *link_compared(const struct pp_function *f, int now, int cap)
+{
+	if (now > cap)
+		return " (overdriven)";
+	if (now == cap || f->port == PP_PORT_ROOT_PORT || f->port == PP_PORT_DOWNSTREAM ||
+	    f->port == PP_PORT_PCI_TO_PCIE)
+		return "";
+	return " (downgraded)";
+}
+
+static void push_taken(struct pp_strv *out, struct sbuf *b)
+{
+	char *line = sb_take(b);
+
+	strv_push(out, line);
+	free(line);
+}
+
 static bool has_link_facts(const struct pp_function *f)
 {
 	return f->port == PP_PORT_ROOT_PORT || f->port == PP_PORT_DOWNSTREAM;
@@ -179,10 +206,18 @@ void function_facts(const struct pp_function *f, struct pp_strv *out)
 		} else {
 			strv_push(out, "ACS: no capability");
 		}
-		if (has_link_facts(f)) {
-			strv_pushf(out, "LnkCap: Speed %s, LLActRep%s", speed(f->link_speed_cap),
-				   f->link_active_reporting ? "+" : "-");
-			strv_pushf(out, "LnkSta: DLActive%s", tri(f->link_active));
+		if (f->link.present) {
+			/* lspci -vv's words; a port adds its Data Link Layer reporting */
+			sb_add(&b, "LnkCap: Speed %s, Width x%d", speed_word(f->link.cap_speed), f->link.cap_width);
+			if (has_link_facts(f))
+				sb_add(&b, ", LLActRep%s", f->link_active_reporting ? "+" : "-");
+			push_taken(out, &b);
+			sb_add(&b, "LnkSta: Speed %s%s, Width x%d%s", speed_word(f->link.speed),
+			       link_compared(f, f->link.speed, f->link.cap_speed), f->link.width,
+			       link_compared(f, f->link.width, f->link.cap_width));
+			if (has_link_facts(f))
+				sb_add(&b, ", DLActive%s", tri(f->link_active));
+			push_taken(out, &b);
 		}
 	}
 	if (f->reset_methods.n) {

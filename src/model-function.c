@@ -184,6 +184,26 @@ static void parse_resources(struct pp_model *m, struct pp_function *f)
 
 /* ---- config space, decoded by libpci from a cache we filled ---------- */
 
+/* LnkCap and LnkSta of the PCIe capability at cap (PCIe r6.0 §7.5.3.6,
+ * §7.5.3.8), from the config space libpci already holds.  Root Complex
+ * integrated functions have no link: their registers are reserved. */
+static void read_link(struct pp_function *f, struct pci_dev *d, int cap)
+{
+	u32 lnkcap;
+	u16 lnksta;
+
+	if (f->port == PP_PORT_RC_INTEGRATED || f->port == PP_PORT_RC_EVENT_COLLECTOR ||
+	    (size_t)cap + PCI_EXP_LNKSTA + 2 > f->config_len)
+		return;
+	lnkcap = pci_read_long(d, cap + PCI_EXP_LNKCAP);
+	lnksta = pci_read_word(d, cap + PCI_EXP_LNKSTA);
+	f->link.present = true;
+	f->link.cap_speed = (int)(lnkcap & PCI_EXP_LNKCAP_SPEED);
+	f->link.cap_width = (int)((lnkcap & PCI_EXP_LNKCAP_WIDTH) >> 4);
+	f->link.speed = lnksta & PCI_EXP_LNKSTA_SPEED;
+	f->link.width = (lnksta & PCI_EXP_LNKSTA_WIDTH) >> 4;
+}
+
 static void read_config(struct pp_model *m, struct pp_function *f, struct pci_dev *d)
 {
 	char *p = fn_path(f, "config");
@@ -240,6 +260,7 @@ static void read_config(struct pp_model *m, struct pp_function *f, struct pci_de
 		f->is_pcie = PP_YES;
 		f->port = (enum pp_port)((flags & PCI_EXP_FLAGS_TYPE) >> 4);
 		f->has_flr = devcap & PCI_EXP_DEVCAP_FLRESET ? PP_YES : PP_NO;
+		read_link(f, d, cap->addr);
 		if (f->port == PP_PORT_ROOT_PORT || f->port == PP_PORT_DOWNSTREAM) {
 			u32 lnkcap = pci_read_long(d, cap->addr + PCI_EXP_LNKCAP);
 			u16 lnksta = pci_read_word(d, cap->addr + PCI_EXP_LNKSTA);

@@ -91,6 +91,15 @@ struct pp_function {
 	int link_speed_cap;
 	bool link_active_reporting;
 	enum pp_tri link_active;
+	/* every function with a PCIe link (not Root Complex integrated):
+	 * what the link can do (LnkCap) and what it trained to (LnkSta), as
+	 * lspci -vv prints them; speed codes as above (0 or out of range:
+	 * unknown), width in lanes; present false when there is no link or
+	 * config space was not read */
+	struct pp_link {
+		bool present;
+		int cap_speed, cap_width, speed, width;
+	} link;
 
 	/* bridges: bus range from config (or sysfs), -1 unknown */
 	int secondary_bus, subordinate_bus;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "predict.h"
+#include "redact.h"
 #include "render-json.h"
 
 /*
@@ -253,6 +254,26 @@ static json_object *json_host_use(const struct pp_function *f)
 	return o;
 }
 
+/* LnkCap and LnkSta (model.h's pp_link): speeds in GT/s, widths in lanes;
+ * null without a PCIe link or when config space was not read. */
+static json_object *json_link(const struct pp_function *f)
+{
+	static const double gts[] = { 0, 2.5, 5, 8, 16, 32, 64 };
+	const int n = (int)(sizeof(gts) / sizeof(gts[0]));
+	const struct pp_link *l = &f->link;
+	json_object *o;
+
+	if (!l->present)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "cap_speed_gts",
+			       l->cap_speed > 0 && l->cap_speed < n ? json_object_new_double(gts[l->cap_speed]) : NULL);
+	json_object_object_add(o, "cap_width", json_object_new_int(l->cap_width));
+	json_object_object_add(o, "speed_gts", l->speed > 0 && l->speed < n ? json_object_new_double(gts[l->speed]) : NULL);
+	json_object_object_add(o, "width", json_object_new_int(l->width));
+	return o;
+}
+
 json_object *json_function(const struct pp_model *m, const struct pp_function *f)
 {
 	json_object *o = json_object_new_object(), *vfs;
@@ -280,6 +301,7 @@ json_object *json_function(const struct pp_model *m, const struct pp_function *f
 	json_object_object_add(o, "flr", json_tri(f->has_flr));
 	json_object_object_add(o, "af_flr", json_tri(f->has_af_flr));
 	json_object_object_add(o, "acs", json_tri(f->has_acs));
+	json_object_object_add(o, "link", json_link(f));
 	json_object_object_add(o, "boot_vga", f->boot_vga < 0 ? NULL : json_object_new_boolean(f->boot_vga));
 	json_object_object_add(o, "parent", f->parent ? json_object_new_string(f->parent->bdf) : NULL);
 	json_object_object_add(o, "conventional_bridge",
@@ -438,8 +460,11 @@ json_object *json_function_verdict(const struct pp_model *m, const struct pp_fun
 	return o;
 }
 
-json_object *json_report_head(const struct pp_model *m, const char *source, const char *date)
+json_object *json_report_head(const struct pp_model *m, const char *source, const char *date,
+			      const struct pp_redaction *redaction)
 {
+	json_object *redacted = NULL;
+
 	json_object *o = json_object_new_object(), *vfio = json_object_new_object();
 
 	for (size_t i = 0; i < m->host.n_modules; i++) {
@@ -458,5 +483,20 @@ json_object *json_report_head(const struct pp_model *m, const char *source, cons
 	json_object_object_add(o, "read_as_root", json_object_new_string(m->host.read_as_root));
 	json_object_object_add(o, "vfio_parameters", vfio);
 	json_object_object_add(o, "problems", json_strv(&m->problems));
+	if (redaction) {
+		const struct {
+			const char *name;
+			size_t n;
+		} counts[] = {
+			{ "attributes", redaction->attributes }, { "device_serial_numbers", redaction->dsn },
+			{ "ipv6_addresses", redaction->ipv6 },	 { "cmdline_words", redaction->cmdline },
+			{ "mount_lines", redaction->mounts },	 { "guest_names", redaction->guests },
+		};
+
+		redacted = json_object_new_object();
+		for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+			json_object_object_add(redacted, counts[i].name, json_object_new_int64((int64_t)counts[i].n));
+	}
+	json_object_object_add(o, "redacted", redacted);
 	return o;
 }

@@ -44,7 +44,10 @@ int json_print(FILE *out, json_object *doc);
  * judged function, streamed.  0 or -EIO. */
 int json_render_verdict(FILE *out, const struct pp_verdict *v, bool explain);
 
-/* report.json's "report" member: where the data came from, the VFIO module parameters. */
-json_object *json_report_head(const struct pp_model *m, const char *source, const char *date);
+/* report.json's "report" member: where the data came from, the VFIO module
+ * parameters, and (redaction not NULL) what report --redact left out. */
+struct pp_redaction;
+json_object *json_report_head(const struct pp_model *m, const char *source, const char *date,
+			      const struct pp_redaction *redaction);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "columns.h"
 #include "predict.h"
+#include "redact.h"
 #include "render-text.h"
 
 #include <sys/ioctl.h>
@@ -250,7 +251,8 @@ static const char *tri_word(enum pp_tri t)
 	return t == PP_YES ? "yes" : t == PP_NO ? "no" : "unknown";
 }
 
-void render_host_summary(FILE *out, const struct pp_model *m, const char *source, const char *date)
+void render_host_summary(FILE *out, const struct pp_model *m, const char *source, const char *date,
+			 const struct pp_redaction *redaction)
 {
 	const struct pp_host *h = &m->host;
 	static const char *const vendors[] = { "unknown", "Intel VT-d", "AMD-Vi" };
@@ -260,6 +262,13 @@ void render_host_summary(FILE *out, const struct pp_model *m, const char *source
 	fprintf(out, "created: %s\n", date);
 	fprintf(out, "source: %s%s\n", source, m->root->live ? " (this host)" : "");
 	fprintf(out, "read as root: %s\n", h->read_as_root);
+	if (redaction)
+		fprintf(out,
+			"redacted: %zu attributes emptied (serial numbers, WWIDs, MAC addresses), %zu device serial "
+			"numbers zeroed in config space, %zu IPv6 addresses zeroed, %zu command line words, %zu mount "
+			"lines, %zu guest names replaced by " REDACTED_WORD " (the snapshot's REDACTED lists each file)\n",
+			redaction->attributes, redaction->dsn, redaction->ipv6, redaction->cmdline, redaction->mounts,
+			redaction->guests);
 	fprintf(out, "\n== host\n\n");
 	{
 		char *k = pp_escape(h->kernel_release ? h->kernel_release : "unknown", 0);
@@ -365,30 +374,81 @@ static char *acs_override_word(const struct pp_host *h)
 	return p ? xstrndup(p, strcspn(p, " \t\n")) : NULL;
 }
 
-void render_list_host(FILE *out, const struct pp_verdict *v)
+/*
+ * One line of the host state fitted to width (0: whole): broken where a
+ * clause ends ("; ") or a parenthesis opens, then at spaces if a clause is
+ * still too long; the rest indented by two.  A word longer than the width
+ * stays whole.
+ */
+static bool clause_ends(const char *p)
+{
+	return (p[0] == ' ' && p[1] == '(') || (p[0] == ';' && p[1] == ' ');
+}
+
+static void put_fitted(FILE *out, const char *line, size_t width)
+{
+	size_t col = 0;
+
+	for (const char *p = line; *p;) {
+		const char *end = p;
+		size_t clause, w;
+
+		while (*end && !clause_ends(end))
+			end++;
+		if (*end == ';')
+			end++;
+		clause = (size_t)(end - p);
+		/* the whole clause if it fits here or on a line of its own */
+		w = width && col > 2 && col + 1 + clause > width && 2 + clause <= width ? 0 : strcspn(p, " ");
+		if (!w || (width && col > 2 && col + 1 + w > width)) {
+			fputs("\n  ", out);
+			col = 2;
+			w = strcspn(p, " ");
+		} else if (col) {
+			fputc(' ', out);
+			col++;
+		}
+		if (!width || col + clause <= width)
+			w = clause;
+		fprintf(out, "%.*s", (int)w, p);
+		col += w;
+		p += w;
+		p += strspn(p, " ");
+	}
+	fputc('\n', out);
+}
+
+void render_list_host(FILE *out, const struct pp_verdict *v, size_t width)
 {
 	const struct pp_model *m = v->m;
 	const struct pp_host *h = &m->host;
 	static const char *const vendors[] = { "vendor unknown", "Intel VT-d", "AMD-Vi" };
-	char *acs = acs_override_word(h), *shown = acs ? pp_escape(acs, 80) : NULL;
+	char *acs = acs_override_word(h), *shown = acs ? pp_escape(acs, 80) : NULL, *line;
 
 	if (h->source == PP_SOURCE_LSPCI_DUMP) {
 		/* what the listing was and lacked, before anything read from it */
 		char *lacks = strv_join(&h->lacks, ", "), *damage = h->damage ? pp_escape(h->damage, 0) : NULL;
 
-		fprintf(out, "input: lspci listing; lacks: %s%s%s\n", lacks, damage ? "; damage: " : "",
-			damage ? damage : "");
+		line = xasprintf("input: lspci listing; lacks: %s%s%s", lacks, damage ? "; damage: " : "",
+				 damage ? damage : "");
+		put_fitted(out, line, width);
+		free(line);
 		free(lacks);
 		free(damage);
 	}
 	if (h->iommu_enabled)
-		fprintf(out, "IOMMU: on (%s, %zu group%s)", vendors[h->iommu_vendor], m->n_groups,
-			m->n_groups == 1 ? "" : "s");
+		line = xasprintf("IOMMU: on (%s, %zu group%s); interrupt remapping: %s; ACS override: %s",
+				 vendors[h->iommu_vendor], m->n_groups, m->n_groups == 1 ? "" : "s",
+				 tri_word(h->intremap), shown ? shown : "no");
 	else if (host_lacks(h, "iommu-groups"))
-		fputs("IOMMU: unknown (the listing names no groups; GROUP pN: predicted)", out);
+		line = xasprintf("IOMMU: unknown (the listing names no groups; GROUP pN: predicted); "
+				 "interrupt remapping: %s; ACS override: %s",
+				 tri_word(h->intremap), shown ? shown : "no");
 	else
-		fputs("IOMMU: off (GROUP pN: predicted)", out);
-	fprintf(out, "; interrupt remapping: %s; ACS override: %s\n", tri_word(h->intremap), shown ? shown : "no");
+		line = xasprintf("IOMMU: off (GROUP pN: predicted); interrupt remapping: %s; ACS override: %s",
+				 tri_word(h->intremap), shown ? shown : "no");
+	put_fitted(out, line, width);
+	free(line);
 	free(shown);
 	free(acs);
 	/* Host-wide findings once, here: the rows say only what is about each function. */
@@ -397,10 +457,12 @@ void render_list_host(FILE *out, const struct pp_verdict *v)
 
 		if (x->severity == PP_INFO)
 			continue;
-		fprintf(out, "host %s: %s%s%s%s\n", severity_name(x->severity), pp_color ? sev_color(x->severity) : "",
-			x->code, pp_color ? COLOR_RESET : "",
-			x->severity == PP_BLOCKER ? " (blocks every function below: pcipass explain says why)"
-						  : " (pcipass explain says why)");
+		line = xasprintf("host %s: %s%s%s%s", severity_name(x->severity), pp_color ? sev_color(x->severity) : "",
+				 x->code, pp_color ? COLOR_RESET : "",
+				 x->severity == PP_BLOCKER ? " (blocks every function below: pcipass explain says why)"
+							   : " (pcipass explain says why)");
+		put_fitted(out, line, width);
+		free(line);
 	}
 }
 
@@ -430,9 +492,11 @@ static char *cut_cell(const char *s, size_t width, bool keep_ids)
 
 	if (len <= width || width < 2)
 		return NULL;
-	if (keep_ids && ids && ids > s && ids[-1] == ' ' && is_ids(ids, (size_t)(s + len - ids)) &&
-	    (size_t)(s + len - ids) + 3 <= width)
+	if (keep_ids && ids && ids > s && ids[-1] == ' ' && is_ids(ids, (size_t)(s + len - ids))) {
+		if ((size_t)(s + len - ids) + 3 > width)
+			return xstrdup(ids);	/* room for the ids alone */
 		tail = (size_t)(s + len - ids) + 1;	/* " [8086:10d3]" */
+	}
 	keep = width - strlen(CUT_MARK) - tail;
 	while (keep && ((unsigned char)s[keep] & 0xc0) == 0x80)
 		keep--;
@@ -602,6 +666,82 @@ static void mark_cuts(struct libscols_table *tb, const struct pp_list_opts *lo)
 	scols_free_iter(itr);
 }
 
+/*
+ * -nn: a cut name keeps its [ids] (cut_cell); a column too narrow for more
+ * shows the ids alone.  libsmartcols shares the width out without knowing
+ * that, so the CLASS and DEVICE columns it cut get their room back: each
+ * at least its widest [ids], the rest of the width they had between them
+ * shared in proportion to what each had above that, held (strict width).
+ */
+static size_t ids_width(const char *data)
+{
+	const char *ids = data ? strrchr(data, '[') : NULL;
+	size_t len = data ? strlen(data) : 0;
+
+	return ids && ids > data && is_ids(ids, (size_t)(data + len - ids)) ? (size_t)(data + len - ids) : 0;
+}
+
+static void keep_ids_room(struct libscols_table *tb, const struct pp_list_opts *lo)
+{
+	struct libscols_iter *itr;
+	struct libscols_line *ln;
+	size_t cut[2], room[2], had[2], n = 0, total = 0, rooms = 0, above = 0, given = 0;
+
+	if (lo->numeric < 2 || !learn_widths(tb))
+		return;
+	itr = scols_new_iter(SCOLS_ITER_FORWARD);
+	if (!itr)
+		return;
+	for (size_t c = 0; c < lo->ncols && n < 2; c++) {
+		struct libscols_column *cl = scols_table_get_column(tb, c);
+		size_t longest = 0, r = 0;
+
+		if (lo->cols[c] != COL_CLASS && lo->cols[c] != COL_DEVICE)
+			continue;
+		scols_reset_iter(itr, SCOLS_ITER_FORWARD);
+		while (scols_table_next_line(tb, itr, &ln) == 0) {
+			struct libscols_cell *ce = scols_line_get_cell(ln, c);
+			const char *data = ce ? scols_cell_get_data(ce) : NULL;
+			size_t len = data ? strlen(data) : 0, w = ids_width(data);
+
+			longest = len > longest ? len : longest;
+			r = w > r ? w : r;
+		}
+		if (scols_column_get_width(cl) >= longest)
+			continue;	/* not cut */
+		cut[n] = c;
+		room[n] = r;
+		had[n] = scols_column_get_width(cl);
+		total += had[n];
+		rooms += r;
+		above += had[n] > r ? had[n] - r : 0;
+		n++;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct libscols_column *cl = scols_table_get_column(tb, cut[i]);
+		size_t share = above ? (total - rooms) * (had[i] > room[i] ? had[i] - room[i] : 0) / above
+				     : (total - rooms) / n;
+		size_t w = rooms >= total ? (room[i] > had[i] ? room[i] : had[i])
+			   : i + 1 == n	  ? total - given
+					  : room[i] + share;
+
+		given += w;
+		/* cut here, to w, and held there: libsmartcols no longer cuts it */
+		scols_reset_iter(itr, SCOLS_ITER_FORWARD);
+		while (scols_table_next_line(tb, itr, &ln) == 0) {
+			struct libscols_cell *ce = scols_line_get_cell(ln, cut[i]);
+			const char *data = ce ? scols_cell_get_data(ce) : NULL;
+			char *shorter = data ? cut_cell(data, w, true) : NULL;
+
+			if (shorter && scols_cell_refer_data(ce, shorter))
+				free(shorter);
+		}
+		scols_column_set_whint(cl, (double)w);
+		scols_column_set_flags(cl, (scols_column_get_flags(cl) & ~SCOLS_FL_TRUNC) | SCOLS_FL_STRICTWIDTH);
+	}
+	scols_free_iter(itr);
+}
+
 /* The sentence columns: broken at words to the width mark_cuts' probe gave
  * them, one chunk a line (libsmartcols' wrapnl functions). */
 static void wrap_words(struct libscols_table *tb, const struct pp_list_opts *lo)
@@ -618,8 +758,29 @@ static void wrap_words(struct libscols_table *tb, const struct pp_list_opts *lo)
 		struct libscols_column *cl = scols_table_get_column(tb, c);
 		size_t width = scols_column_get_width(cl);
 
-		if (!(pp_columns[lo->cols[c]].flags & SCOLS_FL_WRAP) || width < 8)
+		size_t longest = 0;
+
+		if (!(pp_columns[lo->cols[c]].flags & SCOLS_FL_WRAP))
 			continue;
+		/* A word is never cut: the column is at least as wide as its
+		 * longest ("downstream-port"), the cut columns give way. */
+		scols_reset_iter(itr, SCOLS_ITER_FORWARD);
+		while (scols_table_next_line(tb, itr, &ln) == 0) {
+			struct libscols_cell *ce = scols_line_get_cell(ln, c);
+			const char *data = ce ? scols_cell_get_data(ce) : NULL;
+
+			for (const char *p = data; p && *p; p += strspn(p, " ")) {
+				size_t w = strcspn(p, " ");
+
+				longest = w > longest ? w : longest;
+				p += w;
+			}
+		}
+		if (longest > width) {
+			width = longest;
+			scols_column_set_whint(cl, (double)width);
+			scols_column_set_flags(cl, scols_column_get_flags(cl) | SCOLS_FL_STRICTWIDTH);
+		}
 		scols_reset_iter(itr, SCOLS_ITER_FORWARD);
 		while (scols_table_next_line(tb, itr, &ln) == 0) {
 			struct libscols_cell *ce = scols_line_get_cell(ln, c);
@@ -663,6 +824,7 @@ int render_list(FILE *out, const struct pp_list_opts *lo, const struct pp_verdic
 	struct libscols_table *tb = scols_new_table();
 	bool term = !lo->raw && !lo->pairs && (lo->width || isatty(fileno(out)));
 	size_t tree_col = 0;
+	size_t fit = 0;	/* the width fitted to, 0 when whole lines */
 	int rc;
 
 	if (!tb)
@@ -708,12 +870,14 @@ int render_list(FILE *out, const struct pp_list_opts *lo, const struct pp_verdic
 	if (term) {
 		size_t want = (size_t)terminal_width(out, lo->width), need = min_table_width(tb, lo);
 
-		scols_table_set_termwidth(tb, need > want ? need : want);
+		fit = need > want ? need : want;
+		scols_table_set_termwidth(tb, fit);
+		keep_ids_room(tb, lo);
 		wrap_words(tb, lo);
 		mark_cuts(tb, lo);
 	}
 	if (!lo->noheadings && !lo->raw && !lo->pairs)
-		render_list_host(out, v);
+		render_list_host(out, v, fit);
 	rc = scols_print_table(tb) ? -EIO : 0;
 	scols_unref_table(tb);
 	if (!rc && lo->facts)

@@ -26,8 +26,11 @@ void render_refusal(FILE *out, const struct pp_function *f, const struct pp_find
 /* A scoped reset refused for the host-bound functions it would hit. */
 void print_bystander_refusal(FILE *out, const char *bdf, const char *method, const struct pp_strv *named);
 
-/* report.txt's head: where the data came from and the host facts. */
-void render_host_summary(FILE *out, const struct pp_model *m, const char *source, const char *date);
+/* report.txt's head: where the data came from and the host facts; with
+ * redaction (report --redact), what was left out. */
+struct pp_redaction;
+void render_host_summary(FILE *out, const struct pp_model *m, const char *source, const char *date,
+			 const struct pp_redaction *redaction);
 
 /* What list shows and how (columns.h names the columns). */
 struct pp_list_opts {
@@ -46,7 +49,7 @@ struct pp_list_opts {
 int render_list(FILE *out, const struct pp_list_opts *lo, const struct pp_verdict *v);
 /* The lines above list's table: IOMMU, interrupt remapping, ACS override,
  * host-wide blockers and warnings. */
-void render_list_host(FILE *out, const struct pp_verdict *v);
+void render_list_host(FILE *out, const struct pp_verdict *v, size_t width);
 /* The tree's NOTE: port type, DMA alias, VF of. */
 char *text_tree_note(const struct pp_function *f);
 /* -v: the capability facts a verdict rests on, lspci-style, one a line. */

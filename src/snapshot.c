@@ -32,6 +32,7 @@
 
 #include "bootcfg.h"
 #include "record.h"
+#include "redact.h"
 #include "snapshot.h"
 
 struct recorder {
@@ -42,6 +43,7 @@ struct recorder {
 	struct pp_strv walked;		/* tops already copied */
 	struct pp_strv unreadable;	/* "path\treason" */
 	bool as_root;
+	struct pp_redaction *redact;	/* report --redact, else NULL */
 	int rc;				/* first write error */
 };
 
@@ -96,6 +98,63 @@ static int rooted_lstat(const struct recorder *rec, const char *rel, struct stat
 	return rc;
 }
 
+/*
+ * report --redact (redact.h): config space loses its Device Serial Number,
+ * an identifying attribute its contents (the file stays, empty, listed in
+ * REDACTED).
+ */
+static void redact_file(struct recorder *rec, const char *rel, const char *name, unsigned char *data, size_t *len)
+{
+	size_t n;
+
+	if (strcmp(name, "config") == 0) {
+		if ((n = redact_config_dsn(data, *len))) {
+			rec->redact->dsn += n;
+			strv_pushf(&rec->redact->paths, "%s\tDevice Serial Number zeroed", rel);
+		}
+	} else if (redact_attribute(name, (const char *)data, *len)) {
+		*len = 0;
+		rec->redact->attributes++;
+		strv_pushf(&rec->redact->paths, "%s\temptied", rel);
+	}
+}
+
+/* The proc files a report keeps, redacted: the command line, the mounts,
+ * the IPv6 addresses.  data is replaced; *len follows. */
+static void redact_proc(struct recorder *rec, const char *rel, char **data, size_t *len)
+{
+	struct pp_redaction *r = rec->redact;
+	size_t before, *count;
+	char *text, *out;
+
+	if (strcmp(rel, "proc/cmdline") == 0)
+		count = &r->cmdline;
+	else if (strcmp(rel, "proc/mounts") == 0 || strcmp(rel, "proc/swaps") == 0)
+		count = &r->mounts;
+	else if (strcmp(rel, "proc/net/if_inet6") == 0)
+		count = &r->ipv6;
+	else
+		return;
+	before = *count;
+	text = xstrndup(*data, *len);
+	if (count == &r->cmdline) {
+		char *line = redact_cmdline(text, count);
+
+		out = xasprintf("%s\n", line);
+		free(line);
+	} else if (count == &r->ipv6) {
+		out = redact_inet6(text, count);
+	} else {
+		out = redact_mounts(text, strcmp(rel, "proc/swaps") == 0, count);
+	}
+	free(text);
+	free(*data);
+	*data = out;
+	*len = strlen(out);
+	if (*count != before)
+		strv_pushf(&r->paths, "%s\t%zu replaced or dropped", rel, *count - before);
+}
+
 static void record_file(struct recorder *rec, const char *rel, const struct stat *st)
 {
 	const char *name = base_name(rel);
@@ -127,6 +186,8 @@ static void record_file(struct recorder *rec, const char *rel, const struct stat
 	}
 	if (rec->r->live && !rec->as_root && strcmp(name, "config") == 0 && len <= 64)
 		note_unreadable(rec, rel, "config space beyond 64 bytes needs root");
+	if (rec->redact)
+		redact_file(rec, rel, name, (unsigned char *)data, &len);
 	put_file(rec, rel, data, len);
 	rec->res->files++;
 	free(data);
@@ -262,6 +323,8 @@ static void copy_plain(struct recorder *rec, const char *rel)
 	size_t len;
 	char *data = read_plain(rec, rel, SNAP_MAX_ATTR_BYTES, &len);
 
+	if (data && rec->redact)
+		redact_proc(rec, rel, &data, &len);
 	if (data) {
 		put_file(rec, rel, data, len);
 		rec->res->files++;
@@ -376,6 +439,16 @@ static void record_vfio_holders(struct recorder *rec)
 					a += strlen(a) + 1;
 					sb_add_bytes(&cut, a, strlen(a) + 1);
 				}
+			}
+			if (cut.len && rec->redact) {
+				size_t before = rec->redact->guests, n = cut.len;
+				char *named = redact_qemu_argv(cut.s, &n, &rec->redact->guests);
+
+				free(cut.s);
+				cut.s = named;
+				cut.len = n;
+				if (rec->redact->guests != before)
+					strv_pushf(&rec->redact->paths, "%s\tguest name replaced", p);
 			}
 			if (cut.len) {
 				put_file(rec, p, cut.s, cut.len);
@@ -549,6 +622,8 @@ static void record_meta(struct recorder *rec, const char *source_name)
 	record_set(&kv, "page_size", s);
 	free(s);
 	record_set(&kv, "config_space_limited", rec->m->host.config_limited ? "yes" : "no");
+	if (rec->redact)
+		record_set(&kv, "redacted", "yes (see REDACTED)");
 	kv_set_count(&kv, "unreadable", rec->unreadable.n);
 	/* The original's remaining lines (dmi_*, arch, note, ...) after ours. */
 	for (size_t i = 0; i < source.keys.n; i++)
@@ -564,9 +639,10 @@ static void record_meta(struct recorder *rec, const char *source_name)
 }
 
 int snapshot_record(const struct pp_model *m, const char *source_name, struct snap_out *out,
-		    struct snap_result *res)
+		    struct snap_result *res, struct pp_redaction *redact)
 {
-	struct recorder rec = { .m = m, .r = m->root, .out = out, .res = res, .as_root = geteuid() == 0 };
+	struct recorder rec = { .m = m, .r = m->root, .out = out, .res = res, .as_root = geteuid() == 0,
+				.redact = redact };
 	static const char *const classes[] = { "net", "block", "iommu", "graphics", "drm" };
 	static const char *const modules[] = { "vfio", "vfio_pci", "vfio_iommu_type1", "iommufd" };
 	struct pp_strv tops = { 0 };
@@ -620,6 +696,15 @@ int snapshot_record(const struct pp_model *m, const char *source_name, struct sn
 		char *text = strv_join(&rec.unreadable, "\n"), *withnl = xasprintf("%s\n", text);
 		put_file(&rec, "UNREADABLE", withnl, strlen(withnl));
 		free(withnl);
+		free(text);
+	}
+	if (redact) {
+		char *text = strv_join(&redact->paths, "\n");
+		char *doc = xasprintf("# pcipass report --redact: each file changed, and how\n%s%s", text,
+				      redact->paths.n ? "\n" : "");
+
+		put_file(&rec, "REDACTED", doc, strlen(doc));
+		free(doc);
 		free(text);
 	}
 	res->unreadable = rec.unreadable.n;

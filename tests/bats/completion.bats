@@ -276,6 +276,24 @@ complete_zsh() {
 	assert_output $'af_flr\nauto\nbus\nflr\npm\nslot'
 }
 
+@test "zsh: each command offers exactly its own long options and the global ones (report --redact among them)" {
+	local name n=0
+	for name in $(code_commands | cut -f1); do
+		run complete_zsh "pcipass $name --"
+		assert_success
+		diff -u <(code_options | awk -F '\t' -v c="$name" '$1 == c || $1 == "*" { print "--" $2 }' | LC_ALL=C sort) \
+			<(printf '%s\n' "$output" | grep -v '^$') || fail "pcipass $name --: options differ"
+		# (the empty line: the capture of a compadd that matched no BDF)
+		n=$((n + 1))
+	done
+	[ "$n" -ge 9 ]
+	run complete_zsh "pcipass report --re"
+	assert_output "--redact"
+	run complete_bash "pcipass report --re"
+	assert_output "--redact"
+	grep -q '^\.B \\-\\-redact$' "$TOP_SRCDIR/man/pcipass.8"
+}
+
 @test "zsh: a partial BDF against a snapshot, directory and tarball, full and short form" {
 	local snap name
 	snap=$(snapshot rootports)

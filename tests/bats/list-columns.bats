@@ -37,8 +37,11 @@ SLOT         CLASS DEVICE           DRIVER     GROUP RESET      VERDICT
 @test "-n at 50 columns: ids are never cut; the line grows instead" {
 	run --separate-stderr pp --sysroot "$(snapshot switch)" list -n --width 50 -s 04:00.0
 	assert_success
-	assert_line --index 1 "SLOT         CLASS DEVICE    DRIVER GROUP RESET  VERDICT"
-	assert_line --index 2 "0000:04:00.0 0200  8086:10d3 e1000e     6 pm,bus warn"
+	# the host state is broken at a clause to the table's width
+	assert_line --index 0 "IOMMU: on (Intel VT-d, 7 groups);"
+	assert_line --index 1 "  interrupt remapping: yes; ACS override: no"
+	assert_line --index 2 "SLOT         CLASS DEVICE    DRIVER GROUP RESET  VERDICT"
+	assert_line --index 3 "0000:04:00.0 0200  8086:10d3 e1000e     6 pm,bus warn"
 }
 
 @test "a host-wide blocker is said once above the table, not on every row" {
@@ -157,11 +160,14 @@ pci0000:00
   AFCap: TP+FLR-
   PM: NoSoftRst-
   ACS: no capability
+  LnkCap: Speed 2.5GT/s, Width x1
+  LnkSta: Speed 2.5GT/s, Width x1
   reset_method: pm,bus"
 	run --separate-stderr pp --sysroot "$(snapshot switch)" explain -v 04:00.0
 	assert_line --index 2 "    DevCap: FLReset-"
 	assert_line --index 3 "    AFCap: TP+FLR-"
-	assert_line --index 6 "    reset_method: pm,bus"
+	assert_line --index 6 "    LnkCap: Speed 2.5GT/s, Width x1"
+	assert_line --index 8 "    reset_method: pm,bus"
 }
 
 @test "--color: always colours verdicts, never and NO_COLOR do not; a bad WHEN is a usage error" {
@@ -236,4 +242,79 @@ pci0000:00
 	# with the IOMMU on, the kernel's groups are the facts: no prediction line
 	run --separate-stderr pp --sysroot "$(snapshot rootports)" explain 03:00.0
 	refute_output --partial "predicted:"
+}
+
+# tree_check SNAPSHOT SEL: list -t -s SEL draws what lspci -t -s SEL draws
+# (the same functions under the same bridges, the path from the root bus
+# kept), and besides only the subtrees below the functions SEL matches.
+tree_check() {
+	local dir lspci_edges pcipass_edges matched extra bdf parent up
+	dir=$(snapshot "$1")
+	lspci_edges=$(lspci_on "$dir" -t ${2:+-s "$2"} | "$BATS_TEST_DIRNAME/tree-edges.py" lspci)
+	pcipass_edges=$(pp --sysroot "$dir" list -t ${2:+-s "$2"} -o SLOT | "$BATS_TEST_DIRNAME/tree-edges.py" pcipass)
+	matched=$(lspci_on "$dir" -D ${2:+-s "$2"} | awk '{print $1}')
+	[ -n "$lspci_edges" ] || fail "$1 -s $2: lspci drew nothing"
+	# everything lspci draws, under the same parent
+	extra=$(comm -13 <(sort <<<"$pcipass_edges") <(sort <<<"$lspci_edges"))
+	[ -z "$extra" ] || fail "$1 -s $2: lspci draws, pcipass does not: $extra"
+	# and the rest lies below a function that matched
+	while read -r bdf parent; do
+		grep -qxF "$bdf $parent" <<<"$lspci_edges" && continue
+		up=$parent
+		while [ "$up" != root ] && ! grep -qxF "$up" <<<"$matched"; do
+			up=$(awk -v b="$up" '$1 == b {print $2}' <<<"$pcipass_edges")
+		done
+		[ "$up" != root ] || fail "$1 -s $2: pcipass draws $bdf under $parent, outside any matched subtree"
+	done <<<"$pcipass_edges"
+}
+
+@test "-t -s draws the path lspci -t -s draws, deep and shallow selections, on the switch and pcibridge trees" {
+	local sel
+	command -v lspci >/dev/null || fail "lspci (pciutils) is needed"
+	# the whole tree: exactly lspci's
+	for s in switch pcibridge; do
+		dir=$(snapshot "$s")
+		assert_equal "$(pp --sysroot "$dir" list -t -o SLOT | "$BATS_TEST_DIRNAME/tree-edges.py" pcipass | sort)" \
+			"$(lspci_on "$dir" -t | "$BATS_TEST_DIRNAME/tree-edges.py" lspci | sort)"
+	done
+	for sel in 04:00.0 03:00.0 02:01.0 02:00.0 02: 01:00.0 00:02.0 1f. 1f.3 0000:04:00; do
+		tree_check switch "$sel"
+	done
+	for sel in 02:01.0 02:02.0 02: 01:00.0 00:02.0 03:00.0 00:03.0 .0; do
+		tree_check pcibridge "$sel"
+	done
+	# the deepest: every bridge on the path, in order
+	run --separate-stderr pp --sysroot "$(snapshot switch)" list -t -s 04:00.0 -o SLOT
+	assert_equal "$(printf '%s\n' "$output" | "$BATS_TEST_DIRNAME/tree-edges.py" pcipass)" \
+		"$(lspci_on "$(snapshot switch)" -t -s 04:00.0 | "$BATS_TEST_DIRNAME/tree-edges.py" lspci)"
+}
+
+@test "-v: LnkCap and LnkSta speed and width of every function as lspci -vv prints them, and in JSON" {
+	local s dir b want got n=0 json
+	for s in switch rootports pcibridge sriov gpu multifunction amdvi host; do
+		dir=$(snapshot "$s")
+		json=$(pp --sysroot "$dir" list --json)
+		for b in $(ls "$dir/sys/bus/pci/devices"); do
+			want=$(lspci_on "$dir" -vv -s "$b" 2>/dev/null | sed -nE \
+				-e 's/^[[:space:]]+LnkCap:[[:space:]]+Port #[0-9]+, (Speed [^,]+, Width x[0-9]+).*/LnkCap: \1/p' \
+				-e 's/^[[:space:]]+LnkSta:[[:space:]]+(Speed [^,]+, Width x[0-9]+( \([a-z]+\))?).*/LnkSta: \1/p')
+			got=$(pp --sysroot "$dir" list -v -s "$b" | sed -nE 's/^  (Lnk(Cap|Sta): .*Width x[0-9]+( \([a-z]+\))?).*/\1/p')
+			assert_equal "$got" "$want"
+			if [ -n "$want" ]; then
+				n=$((n + 1))
+				# JSON: the same widths, the speed in GT/s
+				assert_equal "$(jq -r --arg b "$b" '.functions[] | select(.address == $b) | .link |
+					"\(.cap_width) \(.width)"' <<<"$json")" \
+					"$(sed -nE 's/.*Width x([0-9]+).*/\1/p' <<<"$want" | paste -sd' ')"
+			else
+				assert_equal "$(jq -c --arg b "$b" '.functions[] | select(.address == $b) | .link' <<<"$json")" null
+			fi
+		done
+	done
+	[ "$n" -ge 30 ] || fail "only $n functions with a link"
+	# a root port's link below what it can do is not downgraded (lspci's rule);
+	# explain -v says the same
+	run --separate-stderr pp --sysroot "$(snapshot switch)" explain -v 00:02.0
+	assert_line "    LnkCap: Speed 16GT/s, Width x32, LLActRep+"
+	assert_line "    LnkSta: Speed 2.5GT/s, Width x1, DLActive-"
 }
