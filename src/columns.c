@@ -42,8 +42,10 @@ const struct pp_coldef pp_columns[COL_COUNT] = {
 			    SCOLS_JSON_STRING },
 	[COL_NOSOFTRST] = { "NOSOFTRST", 0, 0, "PM NoSoftRst: yes, no, - without PM", SCOLS_JSON_STRING },
 	[COL_LINK]      = { "LINK", 0, 0, "downstream link: speed, active reporting, active", SCOLS_JSON_STRING },
-	[COL_BOOT]      = { "BOOT", 0, 0, "the driver the next boot gives it and from where (driverctl:, cmdline: or "
-			    "modprobe:), - none; a default column when there is one", SCOLS_JSON_STRING },
+	[COL_BOOT]      = { "BOOT", 0, 0, "the driver the next boot gives it, - none; a default column when there is one",
+			    SCOLS_JSON_STRING },
+	[COL_BOOTFROM]  = { "BOOTFROM", 0, SCOLS_FL_TRUNC, "where that comes from: driverctl, cmdline or the modprobe.d "
+			    "file and line", SCOLS_JSON_STRING },
 };
 
 /* -n and -nn change what CLASS and DEVICE say, not which columns are shown. */
@@ -316,11 +318,13 @@ char *column_cell(enum pp_colid col, const struct pp_function *f, const struct p
 		return xasprintf("%s,LLActRep%s,DLActive%s", speed(f->link_speed_cap), f->link_active_reporting ? "+" : "-",
 				 tri(f->link_active));
 	case COL_BOOT:
+		return xstrdup(f->boot_by ? f->boot_by->driver : "-");
+	case COL_BOOTFROM:
 		if (!f->boot_by)
 			return xstrdup("-");
-		return xasprintf("%s:%s", f->boot_by->kind == PP_BOOT_DRIVERCTL ? "driverctl"
-					  : strcmp(f->boot_by->source, BOOTCFG_CMDLINE) == 0 ? "cmdline" : "modprobe",
-				 f->boot_by->driver);
+		if (f->boot_by->kind == PP_BOOT_DRIVERCTL)
+			return xstrdup("driverctl");
+		return xstrdup(strcmp(f->boot_by->source, BOOTCFG_CMDLINE) == 0 ? "cmdline" : f->boot_by->source);
 	case COL_COUNT:
 		break;
 	}

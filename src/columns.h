@@ -31,6 +31,7 @@ enum pp_colid {
 	COL_NOSOFTRST,
 	COL_LINK,
 	COL_BOOT,
+	COL_BOOTFROM,
 	COL_COUNT
 };
 

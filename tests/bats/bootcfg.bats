@@ -19,9 +19,11 @@ copy_of() {
 	printf '%s\n' "$d"
 }
 
-# boot_of DIR: "BDF BOOT" for every function the next boot moves.
+# boot_of DIR: "BDF FROM:DRIVER" for every function the next boot moves
+# (FROM: driverctl, cmdline, or modprobe for any modprobe.d file).
 boot_of() {
-	"$PCIPASS" --sysroot "$1" list -o SLOT,BOOT --noheadings --raw 2>/dev/null | awk '$2 != "-"'
+	"$PCIPASS" --sysroot "$1" list -o SLOT,BOOTFROM,BOOT --noheadings --raw 2>/dev/null |
+		awk '$3 != "-" { from = $2 ~ /modprobe\.d\// ? "modprobe" : $2; print $1, from ":" $3 }'
 }
 
 @test "rootports-boot-ids: vfio-pci.ids= on the command line takes the swap disk's NVMe controller: a blocker" {
@@ -93,11 +95,11 @@ pcipass: etc/modprobe.d/vfio.conf:5: "frobnicate" is not a modprobe.d command: m
 
 @test "rootports-boot-driverctl: driverctl overrides, one of the up NIC; an empty, a misnamed and an absent one named" {
 	dir=$(snapshot derived/rootports-boot-driverctl)
-	run --separate-stderr pp --sysroot "$dir" list -o SLOT,DRIVER,BOOT
+	run --separate-stderr pp --sysroot "$dir" list -o SLOT,DRIVER,BOOTFROM,BOOT
 	assert_success
-	assert_line "0000:01:00.0 virtio-pci driverctl:vfio-pci"
-	assert_line "0000:02:00.0 e1000e     driverctl:vfio-pci"
-	assert_line "0000:03:00.0 nvme       -"
+	assert_line "0000:01:00.0 virtio-pci driverctl vfio-pci"
+	assert_line "0000:02:00.0 e1000e     driverctl vfio-pci"
+	assert_line "0000:03:00.0 nvme       -         -"
 	assert_equal "$stderr" 'pcipass: etc/driverctl.d/pci-0000:03:00.0: empty: driverctl does not load it
 pcipass: etc/driverctl.d/pci-nonsense: not pci-DDDD:BB:DD.F: no device has that name
 pcipass: etc/driverctl.d/pci-0000:09:00.0: no function 0000:09:00.0 on this host: the override waits for it'
@@ -191,9 +193,9 @@ kernel command line: vfio-pci.ids=8086:10d3 (matches too; the override decides)"
 	for i in $(seq 1 300); do : > "$dir/usr/lib/modprobe.d/f$i.conf"; done
 	head -c 70000 /dev/zero | tr '\0' '#' > "$dir/etc/modprobe.d/big.conf"
 	printf 'options vfio-pci ids=1b36:0010\n' > "$dir/etc/modprobe.d/$(printf 'x\033[31m').conf"
-	run --separate-stderr pp --sysroot "$dir" list -o SLOT,BOOT
+	run --separate-stderr pp --sysroot "$dir" list -o SLOT,BOOTFROM,BOOT --raw
 	assert_success
-	assert_line "0000:03:00.0 modprobe:vfio-pci"
+	assert_line --regexp '^0000:03:00\.0 etc/modprobe\.d/[^ ]+\.conf:1 vfio-pci$'
 	[[ "$stderr" == *"pcipass: usr/lib/modprobe.d: more than 256 .conf files: the rest were not read"* ]]
 	[[ "$stderr" == *"pcipass: etc/modprobe.d/big.conf: larger than 64 KiB: not read"* ]]
 	[[ "$stderr" != *$'\033'* ]]

@@ -94,7 +94,8 @@ FLR
 ACSCTL
 NOSOFTRST
 LINK
-BOOT"
+BOOT
+BOOTFROM"
 	# and the man page names the same ones
 	for c in "${lines[@]}"; do grep -q "$c" "$TOP_SRCDIR/man/pcipass.8" || fail "man page lacks $c"; done
 }

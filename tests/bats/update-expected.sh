@@ -23,9 +23,12 @@ for tarball in "$SNAPSHOTS"/*.tar.gz "$SNAPSHOTS"/derived/*.tar.gz; do
 	name=$(basename "$tarball" .tar.gz)
 	mkdir -p "$out/$name" "$tmp/$name"
 	tar -xzf "$tarball" -C "$tmp/$name"
-	"$PCIPASS" --sysroot "$tmp/$name" list --width 80 >"$out/$name/list"
-	"$PCIPASS" --sysroot "$tmp/$name" list --width 80 -t >"$out/$name/list-t"
-	"$PCIPASS" --sysroot "$tmp/$name" list --width 80 -nn >"$out/$name/list-nn"
+	for mode in list: list-t:-t list-nn:-nn; do
+		file=${mode%%:*} opt=${mode#*:}
+		# shellcheck disable=SC2086 # opt is one option or none
+		"$PCIPASS" --sysroot "$tmp/$name" list --width 80 $opt >"$out/$name/$file" 2>"$out/$name/$file.stderr"
+		[ -s "$out/$name/$file.stderr" ] || rm -f "$out/$name/$file.stderr"
+	done
 	rm -rf "${tmp:?}/$name"
 done
 echo "tests/bats/expected: $(ls "$out" | wc -l) snapshots, 3 outputs each"
