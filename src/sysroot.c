@@ -60,18 +60,6 @@ struct open_how {
 #define SYS_openat2 437
 #endif
 
-/* The read cache of resolved directories (see rooted_open_read). */
-#define DIR_CACHE_SLOTS 4
-
-struct root_dir_cache {
-	struct {
-		char *rel;	/* the directory, as the caller spelled it */
-		size_t len;
-		int fd;		/* O_PATH | O_DIRECTORY */
-	} slot[DIR_CACHE_SLOTS];
-	unsigned next;		/* the slot to reuse on a miss */
-};
-
 /* -1 unknown, 0 the kernel has no openat2, 1 it has. */
 static int openat2_state = -1;
 
@@ -115,16 +103,11 @@ int root_open(struct pp_root *r, const char *dir)
 	if (r->live)
 		abs[0] = '\0';
 	r->dir = abs;
-	r->dirs = xcalloc(1, sizeof(*r->dirs));
 	return 0;
 }
 
-static void dir_cache_free(struct root_dir_cache *c);
-
 void root_close(struct pp_root *r)
 {
-	dir_cache_free(r->dirs);
-	r->dirs = NULL;
 	if (r->fd >= 0)
 		close(r->fd);
 	free(r->dir);
@@ -389,104 +372,11 @@ static int rooted_open(const struct pp_root *r, const char *rel, int flags, char
 	return walk_open(r, rel, flags, canon);
 }
 
-/*
- * Reads come in runs on one directory (a function's ten-odd attributes),
- * and resolving each from the root walks the same five components again:
- * most of the time `list` spent in the kernel.  So a read first resolves
- * the directory once, as above, keeps its O_PATH descriptor in a small
- * round-robin cache, and opens the last component from there with
- * RESOLVE_BENEATH.  The answer is the one the whole path gets: a name
- * that is there beneath the directory is what the full resolution finds
- * too, and anything else (a link climbing out or absolute: EXDEV; any
- * other error but ENOENT) is resolved again from the root.  Writes never
- * use the cache (root_write_attr resolves from the root each time).
- */
-/* Forget every directory: after a write the kernel may have made or
- * removed some (a driver bound, a module loaded). */
-static void dir_cache_clear(struct root_dir_cache *c)
-{
-	if (!c)
-		return;
-	for (size_t i = 0; i < DIR_CACHE_SLOTS; i++)
-		if (c->slot[i].rel) {
-			close(c->slot[i].fd);
-			free(c->slot[i].rel);
-			c->slot[i].rel = NULL;
-		}
-}
-
-static void dir_cache_free(struct root_dir_cache *c)
-{
-	dir_cache_clear(c);
-	free(c);
-}
-
-/* The descriptor of directory dir (len bytes), from the cache or resolved
- * and cached; -errno when it does not resolve to a directory. */
-static int dir_cache_get(const struct pp_root *r, const char *dir, size_t len)
-{
-	struct root_dir_cache *c = r->dirs;
-	char *name;
-	int fd;
-	unsigned k;
-
-	for (size_t i = 0; i < DIR_CACHE_SLOTS; i++)
-		if (c->slot[i].rel && c->slot[i].len == len && memcmp(c->slot[i].rel, dir, len) == 0)
-			return c->slot[i].fd;
-	name = xstrndup(dir, len);
-	fd = rooted_open(r, name, O_PATH | O_DIRECTORY, NULL);
-	if (fd < 0) {
-		free(name);
-		return fd;
-	}
-	k = c->next;
-	c->next = (k + 1) % DIR_CACHE_SLOTS;
-	if (c->slot[k].rel) {
-		close(c->slot[k].fd);
-		free(c->slot[k].rel);
-	}
-	c->slot[k].rel = name;
-	c->slot[k].len = len;
-	c->slot[k].fd = fd;
-	return fd;
-}
-
-/* rooted_open for reading and probing (never O_WRONLY/O_RDWR), through the
- * directory cache where the kernel has openat2. */
-static int rooted_open_read(const struct pp_root *r, const char *rel, int flags)
-{
-	const char *slash, *base;
-	struct open_how how = {
-		.flags = (unsigned long long)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_NO_MAGICLINKS | RESOLVE_BENEATH,
-	};
-	long fd;
-	int dfd;
-
-	while (*rel == '/')
-		rel++;
-	slash = strrchr(rel, '/');
-	if (!r->dirs || !slash || !root_openat2_available())
-		return rooted_open(r, rel, flags, NULL);
-	base = slash + 1;
-	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
-		return rooted_open(r, rel, flags, NULL);
-	dfd = dir_cache_get(r, rel, (size_t)(slash - rel));
-	if (dfd < 0)
-		return rooted_open(r, rel, flags, NULL);	/* its own errno */
-	fd = syscall(SYS_openat2, dfd, base, &how, sizeof(how));
-	if (fd >= 0)
-		return (int)fd;
-	if (errno == ENOENT)
-		return -ENOENT;
-	return rooted_open(r, rel, flags, NULL);
-}
-
-/* A descriptor of the regular file at rel, for reading; a FIFO, device
- * node or directory is refused before it is used. */
+/* A descriptor of the regular file at rel, for reading or writing; a
+ * FIFO, device node or directory is refused before it is used. */
 static int open_regular(const struct pp_root *r, const char *rel, int flags, struct stat *st)
 {
-	int fd = rooted_open_read(r, rel, flags | O_NONBLOCK | O_NOCTTY);
+	int fd = rooted_open(r, rel, flags | O_NONBLOCK | O_NOCTTY, NULL);
 
 	if (fd < 0)
 		return fd;
@@ -595,7 +485,7 @@ bool root_read_long(const struct pp_root *r, const char *rel, long long *out)
 
 static bool probe(const struct pp_root *r, const char *rel, int flags)
 {
-	int fd = rooted_open_read(r, rel, O_PATH | flags);
+	int fd = rooted_open(r, rel, O_PATH | flags, NULL);
 
 	if (fd < 0)
 		return fail(fd), false;
@@ -662,7 +552,7 @@ char *root_link_target(const struct pp_root *r, const char *rel)
 	 * never followed, so its target may point anywhere (a /proc fd link). */
 	const char *slash = strrchr(rel, '/');
 	char *dir = slash ? xstrndup(rel, (size_t)(slash - rel)) : xstrdup(".");
-	int fd = rooted_open_read(r, dir, O_RDONLY | O_DIRECTORY);
+	int fd = rooted_open(r, dir, O_RDONLY | O_DIRECTORY, NULL);
 	char buf[4096];
 	ssize_t n;
 
@@ -679,7 +569,7 @@ char *root_link_target(const struct pp_root *r, const char *rel)
 
 bool root_list_dir(const struct pp_root *r, const char *rel, struct pp_strv *out)
 {
-	int fd = rooted_open_read(r, rel, O_RDONLY | O_DIRECTORY);
+	int fd = rooted_open(r, rel, O_RDONLY | O_DIRECTORY, NULL);
 	DIR *d;
 	struct dirent *de;
 
@@ -722,7 +612,6 @@ int root_write_attr(const struct pp_root *r, const char *rel, const char *value)
 	ssize_t n;
 	int fd, pfd;
 
-	dir_cache_clear(r->dirs);
 	/* The attribute itself is never a link (O_NOFOLLOW).  It is looked
 	 * at first through an O_PATH descriptor, which opens nothing: a
 	 * device node or FIFO is refused before its open could do anything. */

@@ -23,7 +23,6 @@ struct pp_root {
 	const char *display;	/* what the user named (a tarball, say); NULL: dir */
 	bool live;		/* the running host, not a snapshot */
 	int fd;			/* O_PATH of dir */
-	struct root_dir_cache *dirs;	/* directories already resolved, for reads */
 };
 
 /* 0 or -errno (the caller names dir in its message). */
