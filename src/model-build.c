@@ -110,10 +110,10 @@ static void find_alias_bridges(struct pp_model *m)
 }
 
 /*
- * Where f's physfn link leads (canonical, malloc'd), or NULL.  Read right
- * after f's other attributes, while its directory is in the rooted-read
- * cache (sysroot.c), and probed with one lookup: most functions have no
- * physfn, and ENOENT says so.  A link that does not resolve is damage.
+ * Where f's physfn link leads (canonical, malloc'd), or NULL.  Probed with
+ * one lookup first: most functions have no physfn, and ENOENT says so (a
+ * failed resolution would need a second lookup to tell a missing link
+ * from a dangling one).  A link that does not resolve is damage.
  */
 static char *read_physfn(struct pp_model *m, struct pp_function *f)
 {
