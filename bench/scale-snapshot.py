@@ -21,22 +21,44 @@ def rename(text, dom):
     return HOST0.sub(lambda m: 'pci%04x:%s' % (dom, m.group(1)), text)
 
 
-def clone_tree(src, dst, dom):
-    """Copy src to dst, renaming path components and link targets for domain dom."""
+def source_entries(src):
+    """The captured domain listed once: (kind, relative path, link target)
+    in walk order, so each clone is a plain loop with no directory reads."""
+    out = []
     for cur, dirs, files in os.walk(src):
         rel = os.path.relpath(cur, src)
-        out = os.path.join(dst, rename(rel, dom)) if rel != '.' else dst
-        os.makedirs(out, exist_ok=True)
+        if rel != '.':
+            out.append(('d', rel, None))
         for name in dirs + files:
             s = os.path.join(cur, name)
-            d = os.path.join(out, rename(name, dom))
+            r = os.path.normpath(os.path.join(rel, name))
             if os.path.islink(s):
-                if not os.path.lexists(d):
-                    os.symlink(rename(os.readlink(s), dom), d)
+                out.append(('l', r, os.readlink(s)))
             elif os.path.isfile(s):
-                shutil.copyfile(s, d)
+                out.append(('f', r, s))
         # links to directories were handled above; do not descend into them
         dirs[:] = [x for x in dirs if not os.path.islink(os.path.join(cur, x))]
+    return out
+
+
+def clone_tree(entries, dst, dom, stride):
+    """Recreate entries under dst, renaming path components and link targets
+    for domain dom; each iommu_group link names its renumbered group.  Files
+    are hard links to the source (the benchmark only reads them), so a clone
+    costs no data and the tree is made in seconds rather than minutes."""
+    os.makedirs(dst, exist_ok=True)
+    for kind, rel, arg in entries:
+        d = os.path.join(dst, rename(rel, dom))
+        if kind == 'd':
+            os.makedirs(d, exist_ok=True)
+        elif kind == 'f':
+            os.link(arg, d)
+        elif not os.path.lexists(d):
+            t = rename(arg, dom)
+            if os.path.basename(rel) == 'iommu_group':
+                head, g = t.rsplit('/', 1)
+                t = '%s/%d' % (head, int(g) + dom * stride)
+            os.symlink(t, d)
 
 
 def main():
@@ -51,9 +73,10 @@ def main():
     stride = (max(base_groups) + 1) if base_groups else 0
     roots = [n for n in os.listdir(os.path.join(out, 'sys/devices')) if HOST0.fullmatch(n)]
     domains = -(-want // len(base))
+    listed = {r: source_entries(os.path.join(src, 'sys/devices', r)) for r in roots}
     for dom in range(1, domains):
         for r in roots:
-            clone_tree(os.path.join(src, 'sys/devices', r), os.path.join(out, 'sys/devices', rename(r, dom)), dom)
+            clone_tree(listed[r], os.path.join(out, 'sys/devices', rename(r, dom)), dom, stride)
         for n in base:
             os.symlink(rename(os.readlink(os.path.join(devices, n)), dom), os.path.join(devices, rename(n, dom)))
         drivers = os.path.join(out, 'sys/bus/pci/drivers')
@@ -73,17 +96,6 @@ def main():
             for n in os.listdir(os.path.join(groups_dir, str(g), 'devices')):
                 t = os.readlink(os.path.join(groups_dir, str(g), 'devices', n))
                 os.symlink(rename(t, dom), os.path.join(gdir, 'devices', rename(n, dom)))
-    # each clone's iommu_group links must name its own renumbered group
-    for dom in range(1, domains):
-        for r in roots:
-            top = os.path.join(out, 'sys/devices', rename(r, dom))
-            for cur, dirs, files in os.walk(top):
-                link = os.path.join(cur, 'iommu_group')
-                if os.path.islink(link):
-                    t = os.readlink(link)
-                    head, g = t.rsplit('/', 1)
-                    os.unlink(link)
-                    os.symlink('%s/%d' % (head, int(g) + dom * stride), link)
     print(len(os.listdir(devices)))
 
 

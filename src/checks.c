@@ -408,6 +408,50 @@ static void complete_set(const struct pp_checker *c, struct pp_verdict *v)
 		strv_sort(&v->completed_set);
 }
 
+/* A verdict judged alone: the function judged last by verdict_findings. */
+struct verdict_replay {
+	struct pp_checker *c;
+	bool valid;
+	size_t i;
+	struct pp_findings fs;
+	struct pp_fn_facts fx;
+};
+
+static void facts_free(struct pp_fn_facts *fx)
+{
+	strv_free(&fx->reset_set);
+	free(fx->bar_mmap);
+	memset(fx, 0, sizeof(*fx));
+}
+
+/* Count the findings of scope[i] into the verdict, each host-wide code once. */
+static void verdict_count(struct pp_verdict *v, struct pp_findings *fs)
+{
+	v->n_assignable += findings_worst(fs) < PP_BLOCKER;
+	for (size_t k = 0; k < fs->n; k++) {
+		struct pp_finding *x = &fs->v[k];
+		bool seen = false;
+
+		if (x->host_wide) {
+			for (size_t h = 0; h < v->n_host && !seen; h++)
+				seen = strcmp(v->host[h]->code, x->code) == 0;
+			if (seen)
+				continue;
+			if (v->host_kept) {
+				/* taken from fs, which is about to be freed */
+				v->host_kept[v->n_host] = *x;
+				memset(x, 0, sizeof(*x));
+				x = &v->host_kept[v->n_host];
+			}
+			v->host[v->n_host++] = x;
+		}
+		v->blockers += x->severity == PP_BLOCKER;
+		v->warnings += x->severity == PP_WARNING;
+		if (x->severity == PP_BLOCKER && !strv_contains(&v->blocker_codes, x->code))
+			strv_push(&v->blocker_codes, x->code);
+	}
+}
+
 void verdict_judge(struct pp_checker *c, struct pp_function **scope, size_t n, bool alone, struct pp_verdict *v)
 {
 	struct pp_set together = { scope, n }, one = { NULL, 1 };
@@ -418,43 +462,81 @@ void verdict_judge(struct pp_checker *c, struct pp_function **scope, size_t n, b
 	v->alone = alone;
 	v->scope = scope;
 	v->n = n;
-	v->per_fn = xcalloc(n ? n : 1, sizeof(*v->per_fn));
-	v->facts = xcalloc(n ? n : 1, sizeof(*v->facts));
 	v->host = xcalloc(N_CHECKS, sizeof(*v->host));
 	one.members = &single;
-	for (size_t i = 0; i < n; i++) {
-		single = scope[i];
-		checker_judge(c, alone ? &one : &together, scope[i], &v->per_fn[i]);
-		fn_facts(c, alone ? &one : &together, scope[i], &v->facts[i]);
-		v->n_assignable += findings_worst(&v->per_fn[i]) < PP_BLOCKER;
-		for (size_t k = 0; k < v->per_fn[i].n; k++) {
-			const struct pp_finding *x = &v->per_fn[i].v[k];
-			bool seen = false;
+	if (alone) {
+		v->host_kept = xcalloc(N_CHECKS, sizeof(*v->host_kept));
+		v->replay = xcalloc(1, sizeof(*v->replay));
+		v->replay->c = c;
+		for (size_t i = 0; i < n; i++) {
+			struct pp_findings fs = { 0 };
 
-			if (x->host_wide) {
-				for (size_t h = 0; h < v->n_host && !seen; h++)
-					seen = strcmp(v->host[h]->code, x->code) == 0;
-				if (seen)
-					continue;
-				v->host[v->n_host++] = x;
-			}
-			v->blockers += x->severity == PP_BLOCKER;
-			v->warnings += x->severity == PP_WARNING;
-			if (x->severity == PP_BLOCKER && !strv_contains(&v->blocker_codes, x->code))
-				strv_push(&v->blocker_codes, x->code);
+			single = scope[i];
+			checker_judge(c, &one, scope[i], &fs);
+			verdict_count(v, &fs);
+			findings_free(&fs);
 		}
+		v->assignable = v->n_assignable == n;
+		return;
 	}
-	v->assignable = alone ? v->n_assignable == n : v->blockers == 0;
-	if (!alone)
-		complete_set(c, v);
+	v->per_fn = xcalloc(n ? n : 1, sizeof(*v->per_fn));
+	v->facts = xcalloc(n ? n : 1, sizeof(*v->facts));
+	for (size_t i = 0; i < n; i++) {
+		checker_judge(c, &together, scope[i], &v->per_fn[i]);
+		fn_facts(c, &together, scope[i], &v->facts[i]);
+		verdict_count(v, &v->per_fn[i]);
+	}
+	v->assignable = v->blockers == 0;
+	complete_set(c, v);
+}
+
+static void replay(const struct pp_verdict *v, size_t i)
+{
+	struct verdict_replay *r = v->replay;
+	struct pp_function *single = v->scope[i];
+	struct pp_set one = { &single, 1 };
+
+	if (r->valid && r->i == i)
+		return;
+	findings_free(&r->fs);
+	facts_free(&r->fx);
+	checker_judge(r->c, &one, single, &r->fs);
+	fn_facts(r->c, &one, single, &r->fx);
+	r->i = i;
+	r->valid = true;
+}
+
+const struct pp_findings *verdict_findings(const struct pp_verdict *v, size_t i)
+{
+	if (v->per_fn)
+		return &v->per_fn[i];
+	replay(v, i);
+	return &v->replay->fs;
+}
+
+const struct pp_fn_facts *verdict_facts(const struct pp_verdict *v, size_t i)
+{
+	if (v->facts)
+		return &v->facts[i];
+	replay(v, i);
+	return &v->replay->fx;
 }
 
 void verdict_free(struct pp_verdict *v)
 {
-	for (size_t i = 0; i < v->n; i++) {
+	for (size_t i = 0; v->per_fn && i < v->n; i++) {
 		findings_free(&v->per_fn[i]);
-		strv_free(&v->facts[i].reset_set);
-		free(v->facts[i].bar_mmap);
+		facts_free(&v->facts[i]);
+	}
+	if (v->host_kept) {
+		struct pp_findings kept = { v->host_kept, v->n_host, N_CHECKS };
+
+		findings_free(&kept);
+	}
+	if (v->replay) {
+		findings_free(&v->replay->fs);
+		facts_free(&v->replay->fx);
+		free(v->replay);
 	}
 	free(v->per_fn);
 	free(v->facts);

@@ -75,15 +75,21 @@ struct pp_fn_facts {
 	bool *bar_mmap;			/* parallel to f->bars: mappable MMIO BAR 0-5 */
 };
 
+struct verdict_replay;
+
 struct pp_verdict {
 	const struct pp_model *m;
 	bool alone;
 	struct pp_function **scope;	/* the functions judged, in order */
 	size_t n;
-	struct pp_findings *per_fn;	/* parallel to scope, most serious first */
-	struct pp_fn_facts *facts;	/* parallel to scope */
-	const struct pp_finding **host;	/* host-wide findings, each code once (point into per_fn) */
+	/* together: parallel to scope, most serious first; alone: NULL (read
+	 * them with verdict_findings and verdict_facts) */
+	struct pp_findings *per_fn;
+	struct pp_fn_facts *facts;
+	const struct pp_finding **host;	/* host-wide findings, each code once */
 	size_t n_host;
+	struct pp_finding *host_kept;	/* alone: the host-wide findings, owned */
+	struct verdict_replay *replay;	/* alone: the one function judged again */
 	size_t blockers, warnings;	/* host-wide ones counted once */
 	size_t n_assignable;		/* functions with no blocker */
 	bool assignable;		/* alone: every function; together: the set */
@@ -95,8 +101,19 @@ struct pp_verdict {
 	struct pp_strv completed_set;
 	const struct pp_function *completion_blocked;
 };
+/* c must outlive v: a verdict judged alone judges again from it. */
 void verdict_judge(struct pp_checker *c, struct pp_function **scope, size_t n, bool alone, struct pp_verdict *v);
 void verdict_free(struct pp_verdict *v);
+/*
+ * The findings and facts of scope[i].  Judged together, they are kept.
+ * Judged alone (list, explain --all, report), each function's judgment
+ * is summed up and dropped, and these judge scope[i] again: a big host's
+ * findings are never all in memory at once, and judging is a small part
+ * of a run.  What they return stays valid until the next call for
+ * another function, or verdict_free.
+ */
+const struct pp_findings *verdict_findings(const struct pp_verdict *v, size_t i);
+const struct pp_fn_facts *verdict_facts(const struct pp_verdict *v, size_t i);
 /* The short verdict of one judged function: the first blocker's code, "warn" or "ok". */
 const char *verdict_word(const struct pp_findings *fs);
 

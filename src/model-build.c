@@ -109,17 +109,35 @@ static void find_alias_bridges(struct pp_model *m)
 	}
 }
 
-static void link_sriov(struct pp_model *m)
+/*
+ * Where f's physfn link leads (canonical, malloc'd), or NULL.  Probed with
+ * one lookup first: most functions have no physfn, and ENOENT says so (a
+ * failed resolution would need a second lookup to tell a missing link
+ * from a dangling one).  A link that does not resolve is damage.
+ */
+static char *read_physfn(struct pp_model *m, struct pp_function *f)
+{
+	char *p = fn_path(f, "physfn"), *canon = NULL;
+
+	if (root_lexists(m->root, p)) {
+		canon = root_resolve(m->root, p);
+		if (!canon)
+			strv_push(&f->unreadable, "physfn");
+	} else if (errno != ENOENT) {
+		strv_push(&f->unreadable, "physfn");
+	}
+	free(p);
+	return canon;
+}
+
+/* physfn[i]: read_physfn of function i; taken. */
+static void link_sriov(struct pp_model *m, char **physfn)
 {
 	for (size_t i = 0; i < m->n_functions; i++) {
 		struct pp_function *f = &m->functions[i], *pf;
-		char *p = fn_path(f, "physfn"), *canon, *base;
+		char *canon = physfn[i], *base;
 		struct pp_bdf b;
 
-		canon = root_resolve(m->root, p);
-		if (!canon && (errno != ENOENT || root_lexists(m->root, p)))
-			strv_push(&f->unreadable, "physfn");
-		free(p);
 		if (!canon)
 			continue;
 		base = strrchr(canon, '/');
@@ -133,6 +151,7 @@ static void link_sriov(struct pp_model *m)
 		}
 		free(canon);
 	}
+	free(physfn);
 }
 
 static int cmp_group(const void *a, const void *b)
@@ -338,6 +357,7 @@ static int collect_functions(struct pp_model *m)
 struct pp_model *model_build(struct pp_root *root, const struct pp_model_opts *opts)
 {
 	struct pp_model *m = xcalloc(1, sizeof(*m));
+	char **physfn;
 
 	m->root = root;
 	if (collect_functions(m) < 0 || !setup_libpci(m)) {
@@ -345,14 +365,16 @@ struct pp_model *model_build(struct pp_root *root, const struct pp_model_opts *o
 		return NULL;
 	}
 	read_host(m);
+	physfn = xcalloc(m->n_functions + 1, sizeof(*physfn));
 	for (size_t i = 0; i < m->n_functions; i++) {
 		read_function(m, &m->functions[i], opts ? opts->numeric : 0);
+		physfn[i] = read_physfn(m, &m->functions[i]);
 		if (m->functions[i].config_limited)
 			m->host.config_limited = true;
 	}
 	link_parents(m);
 	find_alias_bridges(m);
-	link_sriov(m);
+	link_sriov(m, physfn);
 	build_groups(m);
 	for (size_t i = 0; i < m->n_functions; i++)
 		m->functions[i].reset_methods_known = m->functions[i].has_reset_method_attr ||

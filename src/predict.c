@@ -209,10 +209,20 @@ void predict_ensure(const struct pp_model *cm)
 	id = xcalloc(n + 1, sizeof(*id));
 	for (size_t i = 0; i < n; i++)
 		up[i] = i;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0, bus_lo = 0, bus_hi = 0; i < n; i++) {
 		struct pp_function *f = &m->functions[i];
-		const struct pp_function *xlate, *ab = alias_bridge(f, &xlate, n), *bad;
+		const struct pp_function *xlate, *ab, *bad;
 		struct pp_acs_answer a;
+
+		/* The functions are in address order, so f's bus is the run
+		 * [bus_lo, bus_hi): step 3 looks there only (linear, not n^2). */
+		if (i == bus_hi) {
+			bus_lo = i;
+			while (bus_hi < n && m->functions[bus_hi].addr.domain == f->addr.domain &&
+			       m->functions[bus_hi].addr.bus == f->addr.bus)
+				bus_hi++;
+		}
+		ab = alias_bridge(f, &xlate, n);
 
 		/* 1. the DMA alias walk */
 		if (ab) {
@@ -226,7 +236,7 @@ void predict_ensure(const struct pp_model *cm)
 			continue;
 		}
 		/* 3. DMA aliases on the same bus, both ways; 4. functions without ACS */
-		for (size_t k = 0; k < n; k++) {
+		for (size_t k = bus_lo; k < bus_hi; k++) {
 			struct pp_function *t = &m->functions[k];
 			struct pp_acs_answer ta;
 
@@ -295,45 +305,96 @@ char *predict_outlook(const struct pp_model *m, const struct pp_function *f)
 	return sb_take(&b);
 }
 
+struct group_pair {
+	int kernel, predicted;
+	size_t i;
+};
+
+static int cmp_group_pair(const void *a, const void *b)
+{
+	const struct group_pair *x = a, *y = b;
+
+	if (x->kernel != y->kernel)
+		return x->kernel < y->kernel ? -1 : 1;
+	if (x->predicted != y->predicted)
+		return x->predicted < y->predicted ? -1 : 1;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+/* f's line of the difference: both groups' members, in address order. */
+static void push_difference(const struct pp_model *m, const struct pp_function *f, struct pp_strv *diff)
+{
+	struct sbuf kb = { 0 }, pb = { 0 };
+	char *k, *p;
+
+	for (size_t i = 0; i < m->n_functions; i++) {
+		const struct pp_function *t = &m->functions[i];
+
+		if (t->iommu_group < 0)
+			continue;
+		if (t->iommu_group == f->iommu_group)
+			sb_add(&kb, " %s", t->bdf);
+		if (t->predicted_group == f->predicted_group)
+			sb_add(&pb, " %s", t->bdf);
+	}
+	k = sb_take(&kb);
+	p = sb_take(&pb);
+	strv_pushf(diff, "%s: kernel group %d holds%s; predicted group %d holds%s", f->bdf, f->iommu_group, k,
+		   f->predicted_group, p);
+	free(k);
+	free(p);
+}
+
+/*
+ * Among the functions the kernel grouped, f's kernel group and its
+ * predicted group hold the same functions exactly when the functions
+ * sharing the kernel group, those sharing the predicted group and those
+ * sharing both are as many.  Counting them by sorting the (kernel,
+ * predicted) pairs once keeps a big host O(n log n); only a function
+ * whose groups differ is listed member by member.
+ */
 bool predict_matches_kernel(const struct pp_model *m, struct pp_strv *diff)
 {
+	size_t n = m->n_functions, c = 0;
+	struct group_pair *pairs = xcalloc(n + 1, sizeof(*pairs));
+	size_t *in_kernel = xcalloc(n + 1, sizeof(*in_kernel)), *in_both = xcalloc(n + 1, sizeof(*in_both));
+	size_t *in_predicted;
 	bool same = true;
 
 	predict_ensure(m);
-	for (size_t i = 0; i < m->n_functions; i++) {
-		const struct pp_function *f = &m->functions[i];
-		struct sbuf kb = { 0 }, pb = { 0 };
-		bool differs = false;
-
-		if (f->iommu_group < 0)
-			continue;
-		for (size_t k = 0; k < m->n_functions; k++) {
-			const struct pp_function *t = &m->functions[k];
-
-			if (t->iommu_group < 0)
-				continue;
-			if (t->iommu_group == f->iommu_group)
-				sb_add(&kb, " %s", t->bdf);
-			if (t->predicted_group == f->predicted_group)
-				sb_add(&pb, " %s", t->bdf);
-			if ((t->iommu_group == f->iommu_group) != (t->predicted_group == f->predicted_group))
-				differs = true;
+	in_predicted = xcalloc(m->n_predicted_groups + 1, sizeof(*in_predicted));
+	for (size_t i = 0; i < n; i++)
+		if (m->functions[i].iommu_group >= 0) {
+			pairs[c++] = (struct group_pair){ m->functions[i].iommu_group, m->functions[i].predicted_group, i };
+			in_predicted[m->functions[i].predicted_group]++;
 		}
-		if (differs) {
-			same = false;
-			if (diff) {
-				char *k = sb_take(&kb), *p = sb_take(&pb);
-
-				strv_pushf(diff, "%s: kernel group %d holds%s; predicted group %d holds%s", f->bdf,
-					   f->iommu_group, k, f->predicted_group, p);
-				free(k);
-				free(p);
-				continue;
+	qsort(pairs, c, sizeof(*pairs), cmp_group_pair);
+	for (size_t lo = 0, hi; lo < c; lo = hi) {
+		for (hi = lo; hi < c && pairs[hi].kernel == pairs[lo].kernel; hi++)
+			;
+		for (size_t a = lo, b; a < hi; a = b) {
+			for (b = a; b < hi && pairs[b].predicted == pairs[a].predicted; b++)
+				;
+			for (size_t k = a; k < b; k++) {
+				in_kernel[pairs[k].i] = hi - lo;
+				in_both[pairs[k].i] = b - a;
 			}
 		}
-		free(sb_take(&kb));
-		free(sb_take(&pb));
 	}
+	for (size_t i = 0; i < n; i++) {
+		const struct pp_function *f = &m->functions[i];
+
+		if (f->iommu_group < 0 ||
+		    (in_kernel[i] == in_both[i] && in_predicted[f->predicted_group] == in_both[i]))
+			continue;
+		same = false;
+		if (diff)
+			push_difference(m, f, diff);
+	}
+	free(pairs);
+	free(in_kernel);
+	free(in_both);
+	free(in_predicted);
 	return same;
 }
 

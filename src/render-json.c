@@ -383,8 +383,8 @@ static json_object *verdict_item(const void *arg, size_t i)
 {
 	const struct pp_verdict *v = arg;
 
-	json_object *o = json_function_verdict(v->m, v->scope[i], &v->per_fn[i]);
-	const struct pp_fn_facts *fx = &v->facts[i];
+	json_object *o = json_function_verdict(v->m, v->scope[i], verdict_findings(v, i));
+	const struct pp_fn_facts *fx = verdict_facts(v, i);
 	json_object *reset = json_object_new_object(), *bars;
 
 	json_object_object_add(reset, "function_reset", json_string_or_null(fx->function_reset));

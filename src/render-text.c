@@ -181,8 +181,10 @@ int render_explain(FILE *out, const struct pp_verdict *v)
 		/* -v: the capability facts the findings rest on, as lspci -vv words them */
 		if (pp_verbose)
 			render_facts(out, v->scope[i], 4);
-		for (size_t k = 0; k < v->per_fn[i].n; k++) {
-			const struct pp_finding *x = &v->per_fn[i].v[k];
+		const struct pp_findings *fs = verdict_findings(v, i);
+
+		for (size_t k = 0; k < fs->n; k++) {
+			const struct pp_finding *x = &fs->v[k];
 
 			if (x->host_wide)
 				continue;
@@ -549,7 +551,7 @@ static void add_subtree(struct libscols_table *tb, struct libscols_line *parent,
 			const struct pp_verdict *v, const ssize_t *idx, const struct pp_function *f)
 {
 	ssize_t k = idx[f - v->m->functions];
-	struct libscols_line *ln = add_row(tb, parent, lo, f, &v->per_fn[k]);
+	struct libscols_line *ln = add_row(tb, parent, lo, f, verdict_findings(v, (size_t)k));
 
 	for (size_t i = 0; ln && i < f->n_children; i++)
 		if (idx[f->children[i] - v->m->functions] >= 0)
@@ -863,7 +865,7 @@ int render_list(FILE *out, const struct pp_list_opts *lo, const struct pp_verdic
 		add_tree(tb, lo, v, tree_col);
 	} else {
 		for (size_t k = 0; k < v->n; k++)
-			add_row(tb, NULL, lo, v->scope[k], &v->per_fn[k]);
+			add_row(tb, NULL, lo, v->scope[k], verdict_findings(v, k));
 	}
 	if (lo->sort >= 0)
 		scols_sort_table(tb, scols_table_get_column(tb, (size_t)lo->sort));
