@@ -55,8 +55,8 @@ bool snap_link_allowed(const char *rel, const char *target);
 
 /*
  * --sysroot accepts a directory or a snapshot tarball.  For a regular
- * file, unpack it (once per run) into a private directory under $TMPDIR
- * and set *dir to it; for anything else *dir = sysroot.  Refuses corrupt
+ * file, unpack it (once per run and tarball: pcipass diff reads two)
+ * into a private directory under $TMPDIR and set *dir to it; for anything else *dir = sysroot.  Refuses corrupt
  * or truncated archives, absolute paths, ".." components, hard links,
  * devices, FIFOs, sockets, links leaving the tree, oversized entries:
  * returns PP_EXIT_ERROR with "FILE: why" left for pp_report (util.h),
