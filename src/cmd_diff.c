@@ -110,7 +110,7 @@ static void print_change(const struct pp_change *x)
 	case CHG_MOVED:
 		printf("moved     %s -> %s", x->a->bdf, x->b->bdf);
 		print_device(f);
-		printf(" (%s -> %s)", strchr(x->before, 'p'), strchr(x->after, 'p'));
+		printf(" (%s -> %s)", x->before, x->after);
 		break;
 	case CHG_DRIVER:
 		printf("driver    %s  ", f->bdf);

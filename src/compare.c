@@ -57,6 +57,14 @@ static void add_path(struct sbuf *b, const struct pp_function *f)
 	sb_add(b, "/%02x.%x", f->addr.dev, f->addr.fn);
 }
 
+char *compare_path(const struct pp_function *f)
+{
+	struct sbuf b = { 0 };
+
+	add_path(&b, f);
+	return sb_take(&b);
+}
+
 char *compare_identity(const struct pp_function *f)
 {
 	struct sbuf b = { 0 };
@@ -324,8 +332,8 @@ void compare_models(const struct pp_model *a, const struct pp_findings *fa, cons
 			continue;
 		if (bdf_compare(&x->addr, &y->addr) != 0) {
 			ch = add_change(out, CHG_MOVED, x, y);
-			ch->before = compare_identity(x);
-			ch->after = compare_identity(y);
+			ch->before = compare_path(x);
+			ch->after = compare_path(y);
 		}
 		if ((x->driver || y->driver) && (!x->driver || !y->driver || strcmp(x->driver, y->driver) != 0)) {
 			ch = add_change(out, CHG_DRIVER, x, y);

@@ -37,7 +37,7 @@ struct pp_change {
 	enum pp_effect effect;
 	const struct pp_function *a, *b;	/* the function before and after (NULL where none) */
 	char *what;				/* CHG_HOST: "kernel", "iommu" */
-	char *before, *after;			/* the values compared; NULL: none */
+	char *before, *after;			/* the values compared (moved: the paths); NULL: none */
 	struct pp_group_side *ga, *gb;		/* group changes: the groups before and after */
 	size_t n_ga, n_gb;
 };
@@ -55,6 +55,8 @@ struct pp_comparison {
  * host bridge are firmware's and the kernel's choice, and change).
  */
 char *compare_identity(const struct pp_function *f);
+/* Its path alone: "pci0000:00/03.0/00.0". */
+char *compare_path(const struct pp_function *f);
 
 /*
  * Compare A with B.  fa and fb are each model's findings per function,

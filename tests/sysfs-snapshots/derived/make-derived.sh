@@ -17,7 +17,8 @@ real=$(cd "$here/.." && pwd)
 out=${DERIVED_OUT:-$here}
 all=(pcibridge-shared-page pcibridge-unaligned-bar switch-bus-range pcibridge-nonroot
 	vfio-nointremap vfio-nointremap-unsafe rootports-direct-region rootports-acs-override
-	rootports-no-group rootports-quirk vfio-in-use noiommu-vfio-noiommu rootports-swap)
+	rootports-no-group rootports-quirk vfio-in-use noiommu-vfio-noiommu rootports-swap
+	rootports-merged-group rootports-no-flr)
 
 case ${1:-} in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;; esac
 [ $# -gt 0 ] && names=("$@") || names=("${all[@]}")
@@ -205,6 +206,28 @@ edit_rootports-swap() {
 	printf '/dev/nvme0n1                            partition\t1048572\t\t0\t\t-2\n' >> "$f"
 	echo "proc/swaps: /dev/nvme0n1 (the namespace of 0000:03:00.0, nvme) added as a swap"
 	echo "partition in use: the guest had no swap."
+}
+
+edit_rootports-merged-group() {
+	local d g7=$1/sys/kernel/iommu_groups/7 g8=$1/sys/kernel/iommu_groups/8
+	d=$1/$(devdir "$1" 0000:03:00.0)
+	[ "$(readlink "$d/iommu_group")" = ../../../../kernel/iommu_groups/8 ] || die "$d/iommu_group is not group 8"
+	[ "$(ls "$g8/devices")" = 0000:03:00.0 ] || die "$g8 holds more than 0000:03:00.0"
+	[ "$(ls "$g7/devices")" = 0000:02:00.0 ] || die "$g7 is not 0000:02:00.0's group alone"
+	ln -s "$(readlink "$g8/devices/0000:03:00.0")" "$g7/devices/0000:03:00.0"
+	rm -r "$g8"
+	ln -sfn ../../../../kernel/iommu_groups/7 "$d/iommu_group"
+	echo "0000:03:00.0 (nvme) moved from IOMMU group 8 into group 7 beside 0000:02:00.0 (e1000e):"
+	echo "sys/kernel/iommu_groups/8 removed, devices/0000:03:00.0 added to group 7, its iommu_group"
+	echo "link pointed at 7.  Two groups merged, as a kernel that loses an ACS quirk merges them."
+}
+
+edit_rootports-no-flr() {
+	local d
+	d=$1/$(devdir "$1" 0000:03:00.0)
+	replace_line "$d/reset_method" 1 "flr bus" "bus"
+	echo "0000:03:00.0 (nvme) reset_method: 'flr bus' -> 'bus', what a kernel that adds the device"
+	echo "to quirk_no_flr (drivers/pci/quirks.c) shows: the FLR capability stays in config space."
 }
 
 pack() {
