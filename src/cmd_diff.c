@@ -110,7 +110,8 @@ static void print_change(const struct pp_change *x)
 	case CHG_MOVED:
 		printf("moved     %s -> %s", x->a->bdf, x->b->bdf);
 		print_device(f);
-		printf(" (%s -> %s)", x->before, x->after);
+		/* the paths on a line of their own: the identity that matched them */
+		printf("\n          %s -> %s", x->before, x->after);
 		break;
 	case CHG_DRIVER:
 		printf("driver    %s  ", f->bdf);

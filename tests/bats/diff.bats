@@ -71,8 +71,10 @@ EOF
 before $(snap rootports): kernel 6.1.0-57-amd64, IOMMU on, 11 functions
 after  $(snap rootports-moved): kernel 6.1.0-57-amd64, IOMMU on, 11 functions
 
-moved     0000:03:00.0 -> 0000:02:00.0  Red Hat, Inc. QEMU NVM Express Controller (pci0000:00/04.0/00.0 -> pci0000:00/03.0/00.0)
-moved     0000:02:00.0 -> 0000:03:00.0  Intel Corporation 82574L Gigabit Network Connection (pci0000:00/03.0/00.0 -> pci0000:00/04.0/00.0)
+moved     0000:03:00.0 -> 0000:02:00.0  Red Hat, Inc. QEMU NVM Express Controller
+          pci0000:00/04.0/00.0 -> pci0000:00/03.0/00.0
+moved     0000:02:00.0 -> 0000:03:00.0  Intel Corporation 82574L Gigabit Network Connection
+          pci0000:00/03.0/00.0 -> pci0000:00/04.0/00.0
 
 2 changes: 0 worse, 0 better
 EOF
@@ -263,4 +265,35 @@ EOF
 	run pp diff "$(snap host)" /
 	[ "$status" -le 1 ]
 	assert_line --partial "after  /: kernel "
+}
+
+@test "README's \"Questions it answers\" examples print what README shows" {
+	# Each "    $ pcipass ARGS" block of that section, run in tests/sysfs-snapshots,
+	# prints the indented lines that follow it (trailing blanks dropped).
+	python3 - "$TOP_SRCDIR/README" "$BATS_TEST_TMPDIR/ex" <<'PY'
+import sys, os
+text = open(sys.argv[1]).read()
+sec = text.split("Questions it answers\n", 1)[1].split("\nTests and real-kernel data\n", 1)[0]
+os.makedirs(sys.argv[2])
+n, cur = 0, None
+for line in sec.split("\n"):
+    if line.startswith("    $ pcipass "):
+        n += 1
+        cur = open(f"{sys.argv[2]}/{n:02d}", "w")
+        cur.write(line[len("    $ pcipass "):] + "\n")
+    elif cur and (line.startswith("    ") or line == ""):
+        cur.write(line[4:] + "\n")
+    elif cur:
+        cur.close(); cur = None
+PY
+	local f n=0 args want got
+	for f in "$BATS_TEST_TMPDIR"/ex/*; do
+		args=$(head -n 1 "$f")
+		want=$(tail -n +2 "$f" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}')
+		# shellcheck disable=SC2086 # the example's words, as README spells them
+		got=$(cd "$SNAPSHOTS" && "$PCIPASS" $args | sed 's/[ ]*$//')
+		[ "$got" = "$want" ] || fail "pcipass $args: $(diff <(echo "$want") <(echo "$got"))"
+		n=$((n + 1))
+	done
+	[ "$n" = 5 ]
 }
