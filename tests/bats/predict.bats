@@ -98,6 +98,27 @@ pair_partition() {
 	done
 }
 
+@test "quirks from edited copies: an ACS quirk splits a multifunction device, a DMA-alias quirk joins two functions" {
+	# derived/README: multifunction with the three functions' ids changed to
+	# the 82576 (pci_quirk_mf_endpoint_acs), then function 0 to the Marvell
+	# 88SE9123 (quirk_dma_func1_alias).  The kernel's groups are the
+	# capture's (one group), so the prediction must differ from them.
+	local dir
+	dir=$(snapshot derived/multifunction-mf-acs)
+	[ "$(partition "$dir" iommu_group | grep '0000:01:')" = "0000:01:00.0 0000:01:00.1 0000:01:00.2" ]
+	[ "$(partition "$dir" predicted_group | grep '0000:01:')" = $'0000:01:00.0\n0000:01:00.1\n0000:01:00.2' ]
+	run pp --sysroot "$dir" list --json
+	echo "$output" | jq -e '.host.group_prediction.matches_kernel == false' >/dev/null
+	dir=$(snapshot derived/multifunction-mf-acs-alias)
+	[ "$(partition "$dir" predicted_group | grep '0000:01:')" = $'0000:01:00.0 0000:01:00.1\n0000:01:00.2' ]
+	run pp --sysroot "$dir" why 01:00.0
+	assert_success
+	assert_line --index 0 "0000:01:00.0: predicted group 4: 0000:01:00.0 0000:01:00.1"
+	assert_line --partial "alias-quirk: DMA-alias quirk quirk_dma_func1_alias"
+	# the multifunction capture itself: no quirk, one group
+	[ "$(partition "$(snapshot multifunction)" predicted_group | grep '0000:01:')" = "0000:01:00.0 0000:01:00.1 0000:01:00.2" ]
+}
+
 @test "every function of list --json and explain --json carries predicted_group" {
 	local s
 	for s in rootports pcibridge noiommu host; do
