@@ -297,3 +297,21 @@ PY
 	done
 	[ "$n" = 5 ]
 }
+
+@test "hostile trees (tests/sysfs-snapshots/hostile): diff ends with 0, 1 or 2, escaped, JSON that parses" {
+	local h=$BATS_TEST_TMPDIR/hostile t n=0
+	"$TOP_SRCDIR/tests/sysfs-snapshots/hostile/make-hostile.sh" "$SNAPSHOTS/sriov.tar.gz" "$h" >/dev/null
+	for t in "$h"/*/; do
+		t=${t%/}
+		run pp diff "$h/base" "$t"
+		[ "$status" -le 2 ] || fail "${t##*/}: exit $status"
+		[[ $output != *$'\e'* ]] || fail "${t##*/}: an escape reached the terminal"
+		run --separate-stderr pp diff --json "$t" "$h/base"
+		[ "$status" -le 2 ] || fail "${t##*/}: exit $status"
+		if [ "$status" -le 1 ]; then
+			validate_diff <<<"$output" || fail "${t##*/}: JSON does not validate"
+		fi
+		n=$((n + 1))
+	done
+	[ "$n" -gt 10 ]
+}
