@@ -228,6 +228,7 @@ _pcipass()
     local takes
     takes=$(_pcipass_usage_args "$bin" "$cmd")
     case $takes in
+        'A B') ((${#positional[@]} < 2)) && _filedir ;; # diff: snapshots, reports, directories
         *BDF...*) _pcipass_complete_bdfs "$sysroot" "${positional[@]}" ;;
         *BDF*) ((${#positional[@]} == 0)) && _pcipass_complete_bdfs "$sysroot" ;;
     esac

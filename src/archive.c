@@ -110,8 +110,10 @@ static void remove_tree(const char *path)
 
 static char unpack_dir[PATH_MAX];	/* fixed storage: the signal handler reads it */
 static volatile sig_atomic_t unpack_live;
-static const char *unpacked_from;	/* the --sysroot it came from, for reuse */
-static char *unpack_result;		/* the directory handed back (may be a subdirectory) */
+/* One run may read several tarballs (pcipass diff A B): each is unpacked
+ * into its own numbered subdirectory of unpack_dir, once. */
+static struct pp_strv unpacked_from;	/* the tarball paths given, in order */
+static struct pp_strv unpacked_dirs;	/* parallel: the directory handed back for each */
 
 static void unpack_cleanup(void)
 {
@@ -195,44 +197,6 @@ static void sweep_stale(const char *tmpdir)
 		free(path);
 	}
 	closedir(d);
-}
-
-/* The private directory under $TMPDIR, registered for removal at exit and on
- * signals; one per run.  0 or PP_EXIT_ERROR with the message pending. */
-static int private_dir_create(void)
-{
-	const char *tmpdir = getenv("TMPDIR");
-
-	if (unpack_live || unpacked_from)
-		return pp_fail("%s", "a second private sysroot in one run (bug)");
-	if (!tmpdir || !*tmpdir)
-		tmpdir = "/tmp";
-	if ((size_t)snprintf(unpack_dir, sizeof(unpack_dir), "%s/" UNPACK_PREFIX "%ld.XXXXXX", tmpdir,
-			     (long)getpid()) >= sizeof(unpack_dir))
-		return pp_fail("%s", "TMPDIR: path too long");
-	sweep_stale(tmpdir);
-	unpack_register_cleanup();
-	if (!mkdtemp(unpack_dir))
-		return pp_fail("%s: cannot create a private directory: %s", unpack_dir, strerror(errno));
-	unpack_live = 1;
-	return 0;
-}
-
-int sysroot_private_dir(const char **dir)
-{
-	int rc = private_dir_create();
-
-	if (rc)
-		return rc;
-	unpacked_from = "(private)";
-	unpack_result = xstrdup(unpack_dir);
-	*dir = unpack_result;
-	return 0;
-}
-
-void sysroot_private_dir_remove(void)
-{
-	unpack_cleanup();
 }
 
 /* ---- walking a relative path below a directory fd ------------------------ */
@@ -785,7 +749,6 @@ int snap_out_commit(struct snap_out *o)
 
 /* ---- reading: unpacking a --sysroot tarball ------------------------------ */
 
-
 /* An entry name as shown in a message: printable and bounded. */
 static char *shown_name(const char *s)
 {
@@ -958,14 +921,14 @@ static int unpack_entries(const char *file, struct archive *a, struct tree *t, s
  * pcipass will read it, so a chain of links that each look harmless but
  * together climb out (a -> "..", b -> "a/..") is refused here too.
  */
-static int check_links(const char *file, const struct pp_strv *links, const char **top)
+static int check_links(const char *file, const char *dir, const struct pp_strv *links, const char **top)
 {
 	struct pp_root r;
 	int rc = 0;
 
-	rc = root_open(&r, unpack_dir);
+	rc = root_open(&r, dir);
 	if (rc < 0)
-		return pp_fail("%s: %s", unpack_dir, strerror(-rc));
+		return pp_fail("%s: %s", dir, strerror(-rc));
 	for (size_t i = 0; i < links->n && !rc; i++) {
 		char *canon = root_resolve(&r, links->v[i]);
 
@@ -1003,29 +966,81 @@ static int check_links(const char *file, const struct pp_strv *links, const char
 	return rc;
 }
 
+/* The run's private directory, made on the first tarball and removed at exit. */
+static int unpack_dir_create(void)
+{
+	const char *tmpdir = getenv("TMPDIR");
+
+	if (unpack_live)
+		return 0;
+	if (!tmpdir || !*tmpdir)
+		tmpdir = "/tmp";
+	if ((size_t)snprintf(unpack_dir, sizeof(unpack_dir), "%s/" UNPACK_PREFIX "%ld.XXXXXX", tmpdir,
+			     (long)getpid()) >= sizeof(unpack_dir))
+		return pp_fail("TMPDIR: path too long");
+	sweep_stale(tmpdir);
+	unpack_register_cleanup();
+	if (!mkdtemp(unpack_dir))
+		return pp_fail("%s: cannot create a directory to unpack into: %s", unpack_dir, strerror(errno));
+	unpack_live = 1;
+	return 0;
+}
+
+/* Private sysroots pcipass builds itself (lspci-dump.c), in the same
+ * private directory as unpacked tarballs, so one cleanup removes both. */
+static struct pp_strv private_dirs;
+
+int sysroot_private_dir(const char **dir)
+{
+	char *sub;
+	int rc = unpack_dir_create();
+
+	if (rc)
+		return rc;
+	sub = xasprintf("%s/listing%zu", unpack_dir, private_dirs.n + 1);
+	if (mkdir(sub, 0700) < 0) {
+		rc = pp_fail("%s: cannot create a private directory: %s", sub, strerror(errno));
+		free(sub);
+		return rc;
+	}
+	strv_push(&private_dirs, sub);
+	free(sub);
+	*dir = private_dirs.v[private_dirs.n - 1];
+	return 0;
+}
+
+void sysroot_private_dir_remove(void)
+{
+	if (private_dirs.n)
+		remove_tree(private_dirs.v[private_dirs.n - 1]);
+}
+
 int sysroot_unpack(const char *sysroot, const char **dir)
 {
 	struct stat st;
 	struct archive *a;
 	const char *top = NULL;
 	struct pp_strv links = { 0 };
+	char *sub;
 	int topfd, rc;
 
 	*dir = sysroot;
 	if (stat(sysroot, &st) < 0 || !S_ISREG(st.st_mode))
 		return 0;	/* a directory, or an error root_open() will name */
-	if (unpacked_from) {
-		if (strcmp(unpacked_from, sysroot) != 0)
-			return pp_fail("%s: a second tarball in one run (bug)", sysroot);
-		*dir = unpack_result;
-		return 0;
-	}
-	if ((rc = private_dir_create()))
+	for (size_t i = 0; i < unpacked_from.n; i++)
+		if (strcmp(unpacked_from.v[i], sysroot) == 0) {
+			*dir = unpacked_dirs.v[i];
+			return 0;
+		}
+	rc = unpack_dir_create();
+	if (rc)
 		return rc;
-	topfd = open(unpack_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (topfd < 0) {
-		rc = pp_fail("%s: %s", unpack_dir, strerror(errno));
-		unpack_cleanup();
+	sub = xasprintf("%s/%zu", unpack_dir, unpacked_from.n + 1);
+	if (mkdir(sub, 0700) < 0 ||
+	    (topfd = open(sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		rc = pp_fail("%s: %s", sub, strerror(errno));
+		remove_tree(sub);
+		free(sub);
 		return rc;
 	}
 
@@ -1046,14 +1061,20 @@ int sysroot_unpack(const char *sysroot, const char **dir)
 	archive_read_free(a);
 	close(topfd);
 	if (!rc)
-		rc = check_links(sysroot, &links, &top);
+		rc = check_links(sysroot, sub, &links, &top);
 	strv_free(&links);
 	if (rc) {
-		unpack_cleanup();
+		/* nothing of a refused tarball stays on disk */
+		remove_tree(sub);
+		free(sub);
 		return rc;
 	}
-	unpacked_from = sysroot;
-	unpack_result = *top ? xasprintf("%s/%s", unpack_dir, top) : xstrdup(unpack_dir);
-	*dir = unpack_result;
+	strv_push(&unpacked_from, sysroot);
+	if (*top)
+		strv_pushf(&unpacked_dirs, "%s/%s", sub, top);
+	else
+		strv_push(&unpacked_dirs, sub);
+	free(sub);
+	*dir = unpacked_dirs.v[unpacked_dirs.n - 1];
 	return 0;
 }

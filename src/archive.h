@@ -55,8 +55,9 @@ bool snap_link_allowed(const char *rel, const char *target);
 
 /*
  * --sysroot accepts a directory or a snapshot tarball.  For a regular
- * file, unpack it (once per run) into a private directory under $TMPDIR
- * and set *dir to it; for anything else *dir = sysroot.  Refuses corrupt
+ * file, unpack it (once per run and tarball: pcipass diff reads two)
+ * into a private directory under $TMPDIR and set *dir to it; for anything
+ * else *dir = sysroot.  Refuses corrupt
  * or truncated archives, absolute paths, ".." components, hard links,
  * devices, FIFOs, sockets, links leaving the tree, oversized entries:
  * returns PP_EXIT_ERROR with "FILE: why" left for pp_report (util.h),
@@ -68,7 +69,8 @@ int sysroot_unpack(const char *sysroot, const char **dir);
 /*
  * A private empty directory under $TMPDIR for a sysroot pcipass builds
  * itself (lspci-dump.c), removed at exit and on signals exactly like an
- * unpacked tarball (one per run; a tarball and a dump cannot share a run).
+ * unpacked tarball (each its own subdirectory of the run's one private
+ * directory).
  * 0, or PP_EXIT_ERROR with the message left for pp_report.
  */
 int sysroot_private_dir(const char **dir);

@@ -237,12 +237,12 @@ static int parse_opts(struct pp_ctx *ctx, const struct pp_command *c, int argc, 
 	return 0;
 }
 
-int ctx_open_root(struct pp_ctx *ctx)
+int ctx_open_root_at(const char *sysroot, struct pp_root *root)
 {
-	const char *dir = ctx->sysroot ? ctx->sysroot : "/";
+	const char *dir = sysroot ? sysroot : "/";
 	int rc;
 
-	if (ctx->sysroot && !*ctx->sysroot)
+	if (sysroot && !*sysroot)
 		return pp_usage_error("--sysroot: an empty path names no directory");
 	if (ctx->from_lspci) {
 		if (ctx->sysroot)
@@ -259,9 +259,9 @@ int ctx_open_root(struct pp_ctx *ctx)
 		return 0;
 	}
 	/* A snapshot tarball is unpacked, every entry checked, into a private directory first. */
-	if (ctx->sysroot && sysroot_unpack(ctx->sysroot, &dir))
+	if (sysroot && sysroot_unpack(sysroot, &dir))
 		return pp_report();
-	rc = root_open(&ctx->root, dir);
+	rc = root_open(root, dir);
 	if (rc < 0) {
 		char *shown = pp_escape(dir, 0);
 
@@ -269,8 +269,13 @@ int ctx_open_root(struct pp_ctx *ctx)
 		free(shown);
 		return rc;
 	}
-	ctx->root.display = ctx->sysroot;
+	root->display = sysroot;
 	return 0;
+}
+
+int ctx_open_root(struct pp_ctx *ctx)
+{
+	return ctx_open_root_at(ctx->sysroot, &ctx->root);
 }
 
 int ctx_refuse_overwrite(const struct pp_ctx *ctx, const char *path)
@@ -289,17 +294,22 @@ int ctx_refuse_overwrite(const struct pp_ctx *ctx, const char *path)
 	return rc;
 }
 
-struct pp_model *ctx_model(struct pp_ctx *ctx)
+struct pp_model *ctx_model_at(const struct pp_ctx *ctx, const char *sysroot, struct pp_root *root)
 {
 	struct pp_model_opts mo = { .numeric = ctx->numeric };
 	struct pp_model *m;
 
-	if (ctx_open_root(ctx))
+	if (ctx_open_root_at(sysroot, root))
 		return NULL;
-	m = model_build(&ctx->root, &mo);
+	m = model_build(root, &mo);
 	if (!m)
-		root_close(&ctx->root);
+		root_close(root);
 	return m;
+}
+
+struct pp_model *ctx_model(struct pp_ctx *ctx)
+{
+	return ctx_model_at(ctx, ctx->sysroot, &ctx->root);
 }
 
 void ctx_release(struct pp_ctx *ctx, struct pp_model *m)

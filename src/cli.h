@@ -109,11 +109,17 @@ int cli_parse(struct pp_ctx *ctx, const struct pp_command *const *table, size_t 
 /* Open ctx->sysroot (a directory or a snapshot tarball), ctx->from_lspci or "/" into ctx->root:
  * the one opener every command uses.  0, or PP_EXIT_ERROR after a message. */
 int ctx_open_root(struct pp_ctx *ctx);
+/* The same for a root that is not --sysroot (pcipass diff opens two):
+ * sysroot NULL means "/"; root->display is set to it. */
+int ctx_open_root_at(const char *sysroot, struct pp_root *root);
 /* snapshot/report -o PATH: 0, or PP_EXIT_ERROR after a message when PATH is an
  * existing file (not a directory) and --force was not given. */
 int ctx_refuse_overwrite(const struct pp_ctx *ctx, const char *path);
 /* Open the root and build the model; NULL after an error message. */
 struct pp_model *ctx_model(struct pp_ctx *ctx);
+/* Open sysroot into root (ctx_open_root_at) and build its model with ctx's
+ * options; NULL after an error message.  Released with model_free and root_close. */
+struct pp_model *ctx_model_at(const struct pp_ctx *ctx, const char *sysroot, struct pp_root *root);
 void ctx_release(struct pp_ctx *ctx, struct pp_model *m);
 
 /*
@@ -138,5 +144,6 @@ extern const struct pp_command cmd_snapshot;
 extern const struct pp_command cmd_report;
 extern const struct pp_command cmd_why;
 extern const struct pp_command cmd_slots;
+extern const struct pp_command cmd_diff;
 
 #endif

@@ -18,6 +18,7 @@ static const struct pp_command *const commands[] = {
 	&cmd_rebind,
 	&cmd_snapshot,
 	&cmd_report,
+	&cmd_diff,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

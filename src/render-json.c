@@ -75,7 +75,7 @@ static int json_add_utf8(json_object *o, const char *key, json_object *v)
 
 json_object *json_string_or_null(const char *s)
 {
-	return s ? json_object_new_string(s) : NULL;
+	return s ? json_string_utf8(s) : NULL;
 }
 
 json_object *json_strv(const struct pp_strv *sv)

@@ -103,9 +103,12 @@ void check_bus_reset_scope(struct judge *j)
 		sb_bdfs(&b, out, n_out);
 		sb_add(&b, " with it (bound to vfio-pci) so VFIO can reset the set");
 		x->hint = sb_take(&b);
+	} else if (n_all) {
+		/* every finding carries a hint (the schema requires one) */
+		x->hint = xstrdup("keep the functions of its reset set in one guest: VFIO resets them together");
 	} else {
-		/* the schema wants a hint on every finding */
-		x->hint = xstrdup("keep the whole reset set in one guest");
+		x->hint = xasprintf("nothing to do: nothing else sits below %s, so its bus reset touches only this "
+				    "function", f->parent->bdf);
 	}
 }
 

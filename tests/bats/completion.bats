@@ -316,3 +316,20 @@ complete_zsh() {
 	assert_success
 	assert_output "$(ls "$snap/sys/bus/pci/drivers" | LC_ALL=C sort)"
 }
+
+@test "diff: both arguments complete as files (snapshots, reports, directories), a third as nothing" {
+	mkdir -p "$BATS_TEST_TMPDIR/w/snapdir"
+	touch "$BATS_TEST_TMPDIR/w/before.tar.gz" "$BATS_TEST_TMPDIR/w/after.tar.gz"
+	cd "$BATS_TEST_TMPDIR/w"
+	run complete_bash "pcipass diff "
+	assert_output $'after.tar.gz\nbefore.tar.gz\nsnapdir'
+	run complete_bash "pcipass diff before.tar.gz a"
+	assert_output "after.tar.gz"
+	run complete_bash "pcipass diff before.tar.gz after.tar.gz "
+	assert_output ""
+	run complete_zsh "pcipass diff b"
+	assert_success
+	assert_output "before.tar.gz"
+	run complete_zsh "pcipass diff before.tar.gz a"
+	assert_output "after.tar.gz"
+}

@@ -108,6 +108,45 @@ pci-0000:09:00.0
 pci-nonsense"
 }
 
+@test "rootports-merged-group differs from rootports in group 8 and 0000:03:00.0's group link" {
+	run changes rootports derived/rootports-merged-group
+	[ "${#lines[@]}" = 4 ]
+	assert_line "added DERIVED"
+	assert_line "added sys/kernel/iommu_groups/7/devices/0000:03:00.0"
+	assert_line "removed sys/kernel/iommu_groups/8"
+	assert_line --regexp '^Symbolic links .*/0000:03:00\.0/iommu_group and .*/0000:03:00\.0/iommu_group differ$'
+	[ "$(readlink "$(snapshot derived/rootports-merged-group)/sys/devices/pci0000:00/0000:00:04.0/0000:03:00.0/iommu_group")" = ../../../../kernel/iommu_groups/7 ]
+}
+
+@test "rootports-no-flr differs from rootports in 0000:03:00.0's reset_method" {
+	run changes rootports derived/rootports-no-flr
+	assert_output "added DERIVED
+changed sys/devices/pci0000:00/0000:00:04.0/0000:03:00.0/reset_method"
+	[ "$(cat "$(snapshot derived/rootports-no-flr)/sys/devices/pci0000:00/0000:00:04.0/0000:03:00.0/reset_method")" = bus ]
+}
+
+@test "multifunction-mf-acs and -alias differ only in the ids of 0000:01:00.*" {
+	local d=sys/devices/pci0000:00/0000:00:02.0 dir
+	run changes multifunction derived/multifunction-mf-acs
+	assert_output "added DERIVED
+changed $d/0000:01:00.0/config
+changed $d/0000:01:00.0/device
+changed $d/0000:01:00.0/vendor
+changed $d/0000:01:00.1/config
+changed $d/0000:01:00.1/device
+changed $d/0000:01:00.1/vendor
+changed $d/0000:01:00.2/config
+changed $d/0000:01:00.2/device"
+	run changes derived/multifunction-mf-acs derived/multifunction-mf-acs-alias
+	assert_output "changed DERIVED
+changed $d/0000:01:00.0/config
+changed $d/0000:01:00.0/device
+changed $d/0000:01:00.0/vendor"
+	dir=$(snapshot derived/multifunction-mf-acs-alias)
+	[ "$(od -An -tx1 -N4 "$dir/$d/0000:01:00.0/config" | tr -d ' ')" = 4b1b2391 ]
+	[ "$(cmp -l "$(snapshot multifunction)/$d/0000:01:00.2/config" "$dir/$d/0000:01:00.2/config" | awk '{ print $1 }' | tr '\n' ' ')" = "3 " ]
+}
+
 @test "make-derived.sh reproduces every stored derived tarball byte for byte" {
 	out=$BATS_TEST_TMPDIR/derived
 	mkdir -p "$out"

@@ -1,7 +1,7 @@
 # Helpers for the explain suites (explain-*.bats), on top of common.bash.
 
 # The trees made from real captures with one edit (derived/README).
-DERIVED_TREES="pcibridge-shared-page pcibridge-unaligned-bar switch-bus-range pcibridge-nonroot vfio-nointremap vfio-nointremap-unsafe rootports-direct-region rootports-acs-override rootports-no-group rootports-quirk vfio-in-use noiommu-vfio-noiommu rootports-swap rootports-boot-ids multifunction-boot-modprobe rootports-boot-driverctl"
+DERIVED_TREES="pcibridge-shared-page pcibridge-unaligned-bar switch-bus-range pcibridge-nonroot vfio-nointremap vfio-nointremap-unsafe rootports-direct-region rootports-acs-override rootports-no-group rootports-quirk vfio-in-use noiommu-vfio-noiommu rootports-swap rootports-boot-ids multifunction-boot-modprobe rootports-boot-driverctl rootports-merged-group rootports-no-flr multifunction-mf-acs multifunction-mf-acs-alias"
 
 # The host-wide findings (said once, in host.findings) on a first line
 # "host code:severity ..." when there are any, then one line per function.

@@ -251,3 +251,14 @@ $output"
 	run --separate-stderr pp --sysroot "$(snapshot rootports)" explain --all --json
 	echo "$output" | jq -e '.completed_set == null'
 }
+
+@test "JSON: a set holding its whole reset set, and a function alone below its port with only a bus reset, validate (bus-reset-scope info has a hint)" {
+	run --separate-stderr pp --sysroot "$(snapshot gpu)" explain --json 01:00.0 01:00.1
+	echo "$output" | jq -e '[.functions[].findings[] | select(.code == "bus-reset-scope") | .severity] == ["info", "info"]' >/dev/null
+	run validate_schema <<< "$output"
+	assert_success
+	run --separate-stderr pp --sysroot "$(snapshot derived/rootports-no-flr)" explain --json 03:00.0
+	echo "$output" | jq -e '[.functions[0].findings[] | select(.code == "bus-reset-scope") | .hint] == ["nothing to do: nothing else sits below 0000:00:04.0, so its bus reset touches only this function"]' >/dev/null
+	run validate_schema <<< "$output"
+	assert_success
+}

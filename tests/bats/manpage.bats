@@ -143,6 +143,8 @@ SEE ALSO"
 	assert_line ".I \\%/usr/share/pcipass/pcipass.schema.json"
 	# the same path the install rule uses, for prefix /usr
 	grep -q '^dist_pkgdata_DATA = schema/pcipass.schema.json$' "$TOP_SRCDIR/Makefile.am"
+	assert_line ".I \\%/usr/share/pcipass/pcipass\\-diff.schema.json"
+	grep -q '^dist_pkgdata_DATA += schema/pcipass-diff.schema.json$' "$TOP_SRCDIR/Makefile.am"
 }
 
 @test "the man page renders on an 80-column terminal without overlong lines" {

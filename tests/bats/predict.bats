@@ -42,6 +42,83 @@ partition() {
 	echo "$output" | jq -e '[.functions[] | .predicted_group | type == "number"] | all' >/dev/null
 }
 
+# pair_partition ON DIR KEY: the partition of KEY in DIR over the functions that have a
+# kernel group in the capture ON (the AMD IOMMU's own function has none).
+pair_partition() {
+	local on=$1 dir=$2 key=$3 keep
+	keep=$(pp --sysroot "$on" list --json | jq -c '[.functions[] | select(.iommu_group != null) | .address]')
+	pp --sysroot "$dir" list --json | jq -r --arg k "$key" --argjson keep "$keep" '
+		[.functions[] | select(.address as $a | $keep | index($a))]
+		| group_by(.[$k]) | map(map(.address) | sort | join(" ")) | sort | .[]'
+}
+
+@test "each IOMMU-off capture predicts, from ACS capabilities, the kernel's groups of its IOMMU-on twin" {
+	# The twins are the same QEMU devices booted with and without the IOMMU
+	# (tests/sysfs-snapshots/README, "IOMMU-off twins and diff pairs").
+	local pair on off want got n=0
+	for pair in rootports:noiommu pcibridge:pcibridge-noiommu multifunction:multifunction-noiommu \
+		switch:switch-noiommu sriov:sriov-noiommu gpu:gpu-noiommu amdvi:amdvi-noiommu; do
+		on=$(snapshot "${pair%%:*}")
+		off=$(snapshot "${pair#*:}")
+		run pp --sysroot "$off" list --json
+		assert_success
+		echo "$output" | jq -e '.host.iommu_enabled == false and .host.group_prediction.basis == "acs-capability"
+			and ([.functions[] | .iommu_group] | all(. == null))' >/dev/null ||
+			fail "${pair#*:}: not an IOMMU-off capture with a prediction from capabilities"
+		want=$(pair_partition "$on" "$on" iommu_group)
+		got=$(pair_partition "$on" "$off" predicted_group)
+		[ -n "$want" ] || fail "${pair%%:*}: no kernel groups"
+		[ "$got" = "$want" ] || fail "${pair#*:}: predicted $got, the kernel made $want"
+		n=$((n + 1))
+	done
+	[ "$n" = 7 ]
+}
+
+@test "the twins group functions together, not each alone: the comparison can fail" {
+	# pcibridge, multifunction, switch and gpu have groups of more than one
+	# function; a prediction of one group per function would not pass above.
+	local s
+	for s in pcibridge multifunction switch gpu; do
+		pair_partition "$(snapshot "$s")" "$(snapshot "$s")" iommu_group | grep -q ' ' ||
+			fail "$s: no shared group"
+		pair_partition "$(snapshot "$s")" "$(snapshot "$s-noiommu")" predicted_group | grep -q ' ' ||
+			fail "$s-noiommu: no shared predicted group"
+	done
+}
+
+@test "the prediction on the new IOMMU-on captures (sriov-novfs, rootports-moved) is their own groups" {
+	local s dir
+	for s in sriov-novfs rootports-moved; do
+		dir=$(snapshot "$s")
+		[ "$(partition "$dir" iommu_group)" = "$(partition "$dir" predicted_group)" ] ||
+			fail "$s: predicted groups differ from the kernel's"
+		run pp --sysroot "$dir" list --json
+		echo "$output" | jq -e '.host.group_prediction | .basis == "acs-control" and .matches_kernel == true' >/dev/null ||
+			fail "$s: host.group_prediction does not say it matches"
+	done
+}
+
+@test "quirks from edited copies: an ACS quirk splits a multifunction device, a DMA-alias quirk joins two functions" {
+	# derived/README: multifunction with the three functions' ids changed to
+	# the 82576 (pci_quirk_mf_endpoint_acs), then function 0 to the Marvell
+	# 88SE9123 (quirk_dma_func1_alias).  The kernel's groups are the
+	# capture's (one group), so the prediction must differ from them.
+	local dir
+	dir=$(snapshot derived/multifunction-mf-acs)
+	[ "$(partition "$dir" iommu_group | grep '0000:01:')" = "0000:01:00.0 0000:01:00.1 0000:01:00.2" ]
+	[ "$(partition "$dir" predicted_group | grep '0000:01:')" = $'0000:01:00.0\n0000:01:00.1\n0000:01:00.2' ]
+	run pp --sysroot "$dir" list --json
+	echo "$output" | jq -e '.host.group_prediction.matches_kernel == false' >/dev/null
+	dir=$(snapshot derived/multifunction-mf-acs-alias)
+	[ "$(partition "$dir" predicted_group | grep '0000:01:')" = $'0000:01:00.0 0000:01:00.1\n0000:01:00.2' ]
+	run pp --sysroot "$dir" why 01:00.0
+	assert_success
+	assert_line --index 0 "0000:01:00.0: predicted group 4: 0000:01:00.0 0000:01:00.1"
+	assert_line --partial "alias-quirk: DMA-alias quirk quirk_dma_func1_alias"
+	# the multifunction capture itself: no quirk, one group
+	[ "$(partition "$(snapshot multifunction)" predicted_group | grep '0000:01:')" = "0000:01:00.0 0000:01:00.1 0000:01:00.2" ]
+}
+
 @test "every function of list --json and explain --json carries predicted_group" {
 	local s
 	for s in rootports pcibridge noiommu host; do

@@ -76,8 +76,9 @@ to_vfio() { # BDF: rebind to vfio-pci the way pcipass does (design.md 5)
 
 log "preparing"
 settle
-case $topo in
-rootports | noiommu | pcibridge | multifunction | switch | amdvi)
+# NAME-noiommu is set up as NAME (topologies.sh).
+case ${topo%-noiommu} in
+rootports | noiommu | pcibridge | multifunction | switch | amdvi | sriov-novfs | rootports-moved)
 	first_virtio_up
 	;;
 gpu)

@@ -4,8 +4,8 @@
 # Usage: make-snapshots.sh [NAME...]
 #
 # NAME is one of the topologies of topologies.sh (rootports pcibridge
-# multifunction switch sriov noiommu vfio gpu amdvi) or host
-# (default: all, one after the other).  tests/vm/check-kernel.sh --update
+# multifunction switch sriov noiommu vfio gpu amdvi, and the pairs
+# topo_pair_names) or host (default: all, one after the other).  tests/vm/check-kernel.sh --update
 # makes the same captures and records the kernel's VFIO facts besides.
 # Each QEMU topology boots the host's kernel (tests/vm/run-vm.sh) with
 # guest-payload.sh, which prepares the guest and runs capture-sysfs.sh; the result is stored as NAME.tar.gz
@@ -21,7 +21,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 vm=$here/../vm
 . "$here/topologies.sh"
-all=("${topo_names[@]}" host)
+all=("${topo_names[@]}" "${topo_pair_names[@]}" host)
 
 case ${1:-} in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;; esac
 [ $# -gt 0 ] && names=("$@") || names=("${all[@]}")

@@ -13,6 +13,15 @@
 # without CONFIG_VFIO_NOIOMMU ("vfio: unknown parameter ... ignored", and
 # vfio-pci's probe fails with EINVAL for want of a group).
 topo_names=(rootports pcibridge multifunction switch sriov noiommu vfio gpu amdvi)
+# Captures for group prediction and pcipass diff (not probed by
+# check-kernel.sh): NAME-noiommu is NAME's machine with the IOMMU off the way
+# noiommu is rootports' (no IOMMU device, no intel_iommu=on; amdvi keeps its
+# IOMMU function and boots amd_iommu=off); sriov-novfs is sriov before the
+# VFs are enabled; rootports-moved is rootports with the e1000e and the nvme
+# swapped between rp2 and rp3 (their bus= differs; rp3 is created before
+# the e1000e that sits on it).
+topo_pair_names=(pcibridge-noiommu multifunction-noiommu switch-noiommu sriov-noiommu
+	gpu-noiommu amdvi-noiommu sriov-novfs rootports-moved)
 topo_modules='snd_hda_intel'
 
 _topo_rp() { echo "-device pcie-root-port,id=rp$1,chassis=$1,slot=$1${2:+,$2}"; }
@@ -20,6 +29,14 @@ _topo_nvme_drive='-drive if=none,id=d0,file=null-co://,format=raw'
 
 topo_qemu_args() {
 	case $1 in
+	*-noiommu) topo_qemu_args "${1%-noiommu}" ;;
+	sriov-novfs) topo_qemu_args sriov ;;
+	rootports-moved)
+		echo "$(_topo_rp 1) -device virtio-net-pci,bus=rp1,mac=52:54:00:00:00:01"
+		echo "$(_topo_rp 2) $(_topo_rp 3)"
+		echo "-device e1000e,bus=rp3,mac=52:54:00:00:00:02"
+		echo "-device nvme,serial=pcipass0,drive=d0,bus=rp2 $_topo_nvme_drive"
+		;;
 	rootports | noiommu | vfio | amdvi)
 		echo "$(_topo_rp 1) -device virtio-net-pci,bus=rp1,mac=52:54:00:00:00:01"
 		echo "$(_topo_rp 2) -device e1000e,bus=rp2,mac=52:54:00:00:00:02"
@@ -65,14 +82,15 @@ topo_qemu_args() {
 
 topo_iommu() { # NAME -> run-vm.sh --iommu KIND
 	case $1 in
-	noiommu) echo none ;;
-	amdvi) echo amd ;;
+	amdvi | amdvi-noiommu) echo amd ;;
+	noiommu | *-noiommu) echo none ;;
 	*) echo intel ;;
 	esac
 }
 
 topo_append() { # NAME -> kernel arguments besides pcipass.topology=NAME
 	case $1 in
+	amdvi-noiommu) echo amd_iommu=off ;;
 	*) ;;
 	esac
 }

@@ -18,7 +18,8 @@ out=${DERIVED_OUT:-$here}
 all=(pcibridge-shared-page pcibridge-unaligned-bar switch-bus-range pcibridge-nonroot
 	vfio-nointremap vfio-nointremap-unsafe rootports-direct-region rootports-acs-override
 	rootports-no-group rootports-quirk vfio-in-use noiommu-vfio-noiommu rootports-swap
-	rootports-boot-ids multifunction-boot-modprobe rootports-boot-driverctl)
+	rootports-boot-ids multifunction-boot-modprobe rootports-boot-driverctl
+	rootports-merged-group rootports-no-flr multifunction-mf-acs multifunction-mf-acs-alias)
 
 case ${1:-} in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;; esac
 [ $# -gt 0 ] && names=("$@") || names=("${all[@]}")
@@ -37,6 +38,7 @@ source_of() {
 	vfio-nointremap-unsafe) echo "$out/vfio-nointremap.tar.gz" ;;
 	rootports-boot-ids) echo "$out/rootports-swap.tar.gz" ;;
 	rootports-*) echo "$real/rootports.tar.gz" ;;
+	multifunction-mf-acs-alias) echo "$out/multifunction-mf-acs.tar.gz" ;;
 	multifunction-*) echo "$real/multifunction.tar.gz" ;;
 	vfio-in-use) echo "$real/vfio.tar.gz" ;;
 	noiommu-vfio-noiommu) echo "$real/noiommu.tar.gz" ;;
@@ -257,6 +259,56 @@ edit_rootports-boot-driverctl() {
 	echo "etc/driverctl.d added, as driverctl set-override saves it: vfio-pci for 0000:02:00.0"
 	echo "(e1000e) and 0000:01:00.0 (virtio-net, eth0 up), one for an absent 0000:09:00.0, an"
 	echo "empty pci-0000:03:00.0 and a pci-nonsense.  The guest had no driverctl."
+
+edit_rootports-merged-group() {
+	local d g7=$1/sys/kernel/iommu_groups/7 g8=$1/sys/kernel/iommu_groups/8
+	d=$1/$(devdir "$1" 0000:03:00.0)
+	[ "$(readlink "$d/iommu_group")" = ../../../../kernel/iommu_groups/8 ] || die "$d/iommu_group is not group 8"
+	[ "$(ls "$g8/devices")" = 0000:03:00.0 ] || die "$g8 holds more than 0000:03:00.0"
+	[ "$(ls "$g7/devices")" = 0000:02:00.0 ] || die "$g7 is not 0000:02:00.0's group alone"
+	ln -s "$(readlink "$g8/devices/0000:03:00.0")" "$g7/devices/0000:03:00.0"
+	rm -r "$g8"
+	ln -sfn ../../../../kernel/iommu_groups/7 "$d/iommu_group"
+	echo "0000:03:00.0 (nvme) moved from IOMMU group 8 into group 7 beside 0000:02:00.0 (e1000e):"
+	echo "sys/kernel/iommu_groups/8 removed, devices/0000:03:00.0 added to group 7, its iommu_group"
+	echo "link pointed at 7.  Two groups merged, as a kernel that loses an ACS quirk merges them."
+}
+
+edit_rootports-no-flr() {
+	local d
+	d=$1/$(devdir "$1" 0000:03:00.0)
+	replace_line "$d/reset_method" 1 "flr bus" "bus"
+	echo "0000:03:00.0 (nvme) reset_method: 'flr bus' -> 'bus', what a kernel that adds the device"
+	echo "to quirk_no_flr (drivers/pci/quirks.c) shows: the FLR capability stays in config space."
+}
+
+# set_ids TREE BDF OLDVENDOR OLDDEVICE NEWVENDOR NEWDEVICE: vendor and device
+# attributes and config bytes 0-3 (4-digit hex, no 0x).
+set_ids() {
+	local d
+	d=$1/$(devdir "$1" "$2")
+	replace_line "$d/vendor" 1 "0x$3" "0x$5"
+	replace_line "$d/device" 1 "0x$4" "0x$6"
+	poke_byte "$d/config" 0 "${3:2:2}" "${5:2:2}"
+	poke_byte "$d/config" 1 "${3:0:2}" "${5:0:2}"
+	poke_byte "$d/config" 2 "${4:2:2}" "${6:2:2}"
+	poke_byte "$d/config" 3 "${4:0:2}" "${6:0:2}"
+}
+
+edit_multifunction-mf-acs() {
+	set_ids "$1" 0000:01:00.0 1af4 1041 8086 10c9
+	set_ids "$1" 0000:01:00.1 1af4 1041 8086 10c9
+	set_ids "$1" 0000:01:00.2 8086 10d3 8086 10c9
+	echo "0000:01:00.0-2 (virtio-net, virtio-net, e1000e): vendor/device -> 8086:10c9 (Intel 82576)"
+	echo "in their vendor and device attributes and config bytes 0-3: a multifunction endpoint"
+	echo "that pci_quirk_mf_endpoint_acs (drivers/pci/quirks.c) says isolates its functions."
+	echo "Drivers and the kernel's groups are the capture's (one group): only the ids changed."
+}
+
+edit_multifunction-mf-acs-alias() {
+	set_ids "$1" 0000:01:00.0 8086 10c9 1b4b 9123
+	echo "0000:01:00.0: vendor/device 8086:10c9 -> 1b4b:9123 (Marvell 88SE9123), which"
+	echo "quirk_dma_func1_alias (drivers/pci/quirks.c) makes DMA as function 1 too."
 }
 
 pack() {
