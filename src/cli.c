@@ -244,20 +244,6 @@ int ctx_open_root_at(const char *sysroot, struct pp_root *root)
 
 	if (sysroot && !*sysroot)
 		return pp_usage_error("--sysroot: an empty path names no directory");
-	if (ctx->from_lspci) {
-		if (ctx->sysroot)
-			return pp_usage_error("--sysroot and --from-lspci: choose one");
-		if (!*ctx->from_lspci)
-			return pp_usage_error("--from-lspci: an empty path names no file");
-		/* The listing becomes a sysroot in a private directory (HACKING, lspci dumps). */
-		if (lspci_dump_load(ctx->from_lspci, &dir))
-			return pp_report();
-		rc = root_open(&ctx->root, dir);
-		if (rc < 0)
-			return pp_error("%s: %s", dir, strerror(-rc));
-		ctx->root.display = strcmp(ctx->from_lspci, "-") == 0 ? "(standard input)" : ctx->from_lspci;
-		return 0;
-	}
 	/* A snapshot tarball is unpacked, every entry checked, into a private directory first. */
 	if (sysroot && sysroot_unpack(sysroot, &dir))
 		return pp_report();
@@ -275,7 +261,23 @@ int ctx_open_root_at(const char *sysroot, struct pp_root *root)
 
 int ctx_open_root(struct pp_ctx *ctx)
 {
-	return ctx_open_root_at(ctx->sysroot, &ctx->root);
+	const char *dir;
+	int rc;
+
+	if (!ctx->from_lspci)
+		return ctx_open_root_at(ctx->sysroot, &ctx->root);
+	if (ctx->sysroot)
+		return pp_usage_error("--sysroot and --from-lspci: choose one");
+	if (!*ctx->from_lspci)
+		return pp_usage_error("--from-lspci: an empty path names no file");
+	/* The listing becomes a sysroot in a private directory (HACKING, lspci dumps). */
+	if (lspci_dump_load(ctx->from_lspci, &dir))
+		return pp_report();
+	rc = root_open(&ctx->root, dir);
+	if (rc < 0)
+		return pp_error("%s: %s", dir, strerror(-rc));
+	ctx->root.display = strcmp(ctx->from_lspci, "-") == 0 ? "(standard input)" : ctx->from_lspci;
+	return 0;
 }
 
 int ctx_refuse_overwrite(const struct pp_ctx *ctx, const char *path)
@@ -294,22 +296,25 @@ int ctx_refuse_overwrite(const struct pp_ctx *ctx, const char *path)
 	return rc;
 }
 
-struct pp_model *ctx_model_at(const struct pp_ctx *ctx, const char *sysroot, struct pp_root *root)
+/* The model of an opened root, with ctx's naming options; closes the root on failure. */
+static struct pp_model *model_of(const struct pp_ctx *ctx, struct pp_root *root)
 {
 	struct pp_model_opts mo = { .numeric = ctx->numeric };
-	struct pp_model *m;
+	struct pp_model *m = model_build(root, &mo);
 
-	if (ctx_open_root_at(sysroot, root))
-		return NULL;
-	m = model_build(root, &mo);
 	if (!m)
 		root_close(root);
 	return m;
 }
 
+struct pp_model *ctx_model_at(const struct pp_ctx *ctx, const char *sysroot, struct pp_root *root)
+{
+	return ctx_open_root_at(sysroot, root) ? NULL : model_of(ctx, root);
+}
+
 struct pp_model *ctx_model(struct pp_ctx *ctx)
 {
-	return ctx_model_at(ctx, ctx->sysroot, &ctx->root);
+	return ctx_open_root(ctx) ? NULL : model_of(ctx, &ctx->root);
 }
 
 void ctx_release(struct pp_ctx *ctx, struct pp_model *m)

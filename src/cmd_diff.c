@@ -253,6 +253,8 @@ static int run_diff(struct pp_ctx *ctx, int argc, char **argv)
 	(void)argc;
 	if (ctx->sysroot)
 		return pp_usage_error("diff: --sysroot: give the two roots as its arguments (\"/\" is this host)");
+	if (ctx->from_lspci)
+		return pp_usage_error("diff: --from-lspci: diff compares snapshots and reports, not listings");
 	for (int i = 0; i < 2; i++)
 		if (!*argv[i])
 			return pp_usage_error("diff: an empty argument names no snapshot");
