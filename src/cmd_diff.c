@@ -268,7 +268,7 @@ static int run_diff(struct pp_ctx *ctx, int argc, char **argv)
 		pp_warn("%s", a.m->problems.v[i]);
 	for (size_t i = 0; i < b.m->problems.n; i++)
 		pp_warn("%s", b.m->problems.v[i]);
-	compare_models(a.m, a.v.per_fn, b.m, b.v.per_fn, &c);
+	compare_models(a.m, &a.v, b.m, &b.v, &c);
 	if (ctx->json) {
 		rc = render_json(&a, &b, &c) ? pp_error("stdout: write failed") : 0;
 	} else {

@@ -111,12 +111,25 @@ static void set_effect(struct pp_comparison *c, struct pp_change *x, enum pp_eff
 		c->better++;
 }
 
-/* 0 ok (or info only), 1 a warning, 2 a blocker: the verdict's order. */
-static int verdict_rank(const struct pp_findings *fs)
-{
-	int w = findings_worst(fs);
+/* What a function's verdict is, kept: a verdict judged alone hands out
+ * one function's findings at a time (checks.h, verdict_findings). */
+struct judged {
+	const char *word;	/* list's word: static (the code table, "warn", "ok") */
+	int rank;		/* 0 ok (or info only), 1 a warning, 2 a blocker */
+};
 
-	return w == PP_BLOCKER ? 2 : w == PP_WARNING ? 1 : 0;
+static struct judged *judged_all(const struct pp_verdict *v)
+{
+	struct judged *out = xcalloc(v->n + 1, sizeof(*out));
+
+	for (size_t i = 0; i < v->n; i++) {
+		const struct pp_findings *fs = verdict_findings(v, i);
+		int w = findings_worst(fs);
+
+		out[i].word = verdict_word(fs);
+		out[i].rank = w == PP_BLOCKER ? 2 : w == PP_WARNING ? 1 : 0;
+	}
+	return out;
 }
 
 /*
@@ -304,9 +317,10 @@ static void compare_host(struct pp_comparison *c, const struct pp_model *a, cons
 	}
 }
 
-void compare_models(const struct pp_model *a, const struct pp_findings *fa, const struct pp_model *b,
-		    const struct pp_findings *fb, struct pp_comparison *out)
+void compare_models(const struct pp_model *a, const struct pp_verdict *va, const struct pp_model *b,
+		    const struct pp_verdict *vb, struct pp_comparison *out)
 {
+	struct judged *fa = judged_all(va), *fb = judged_all(vb);
 	long *ma = xcalloc(a->n_functions + 1, sizeof(long)), *mb = xcalloc(b->n_functions + 1, sizeof(long));
 	bool groups_a = a->host.iommu_enabled, groups_b = b->host.iommu_enabled;
 
@@ -317,13 +331,13 @@ void compare_models(const struct pp_model *a, const struct pp_findings *fa, cons
 		if (ma[i] < 0) {
 			struct pp_change *x = add_change(out, CHG_REMOVED, &a->functions[i], NULL);
 
-			x->before = xstrdup(verdict_word(&fa[i]));
+			x->before = xstrdup(fa[i].word);
 			/* A function a guest could have had is gone. */
-			set_effect(out, x, verdict_rank(&fa[i]) < 2 ? PP_WORSE : PP_NEUTRAL);
+			set_effect(out, x, fa[i].rank < 2 ? PP_WORSE : PP_NEUTRAL);
 		}
 	for (size_t j = 0; j < b->n_functions; j++)
 		if (mb[j] < 0)
-			add_change(out, CHG_ADDED, NULL, &b->functions[j])->after = xstrdup(verdict_word(&fb[j]));
+			add_change(out, CHG_ADDED, NULL, &b->functions[j])->after = xstrdup(fb[j].word);
 	for (size_t j = 0; j < b->n_functions; j++) {
 		const struct pp_function *x = mb[j] >= 0 ? &a->functions[mb[j]] : NULL, *y = &b->functions[j];
 		struct pp_change *ch;
@@ -343,21 +357,18 @@ void compare_models(const struct pp_model *a, const struct pp_findings *fa, cons
 		compare_resets(out, x, y);
 	}
 	for (size_t j = 0; j < b->n_functions; j++) {
-		const struct pp_findings *before, *after = &fb[j];
+		const struct judged *before, *after = &fb[j];
 		struct pp_change *ch;
-		int ra, rb;
 
 		if (mb[j] < 0)
 			continue;
 		before = &fa[mb[j]];
-		if (strcmp(verdict_word(before), verdict_word(after)) == 0)
+		if (strcmp(before->word, after->word) == 0)
 			continue;
-		ra = verdict_rank(before);
-		rb = verdict_rank(after);
 		ch = add_change(out, CHG_VERDICT, &a->functions[mb[j]], &b->functions[j]);
-		ch->before = xstrdup(verdict_word(before));
-		ch->after = xstrdup(verdict_word(after));
-		set_effect(out, ch, rb > ra ? PP_WORSE : rb < ra ? PP_BETTER : PP_NEUTRAL);
+		ch->before = xstrdup(before->word);
+		ch->after = xstrdup(after->word);
+		set_effect(out, ch, after->rank > before->rank ? PP_WORSE : after->rank < before->rank ? PP_BETTER : PP_NEUTRAL);
 	}
 	/* With the IOMMU off on one side there are no groups to compare: the
 	 * host line says so and the verdicts carry the cost. */
@@ -366,6 +377,8 @@ void compare_models(const struct pp_model *a, const struct pp_findings *fa, cons
 		compare_partitions(out, b, mb, a, ma, CHG_GROUP_MERGED);
 	}
 	compare_vfio_nodes(out, a, ma, b);
+	free(fa);
+	free(fb);
 	free(ma);
 	free(mb);
 }

@@ -59,11 +59,11 @@ char *compare_identity(const struct pp_function *f);
 char *compare_path(const struct pp_function *f);
 
 /*
- * Compare A with B.  fa and fb are each model's findings per function,
- * parallel to m->functions (verdict_judge of every function alone).
+ * Compare A with B.  va and vb are each model's verdict with every
+ * function judged alone, scope parallel to m->functions.
  */
-void compare_models(const struct pp_model *a, const struct pp_findings *fa, const struct pp_model *b,
-		    const struct pp_findings *fb, struct pp_comparison *out);
+void compare_models(const struct pp_model *a, const struct pp_verdict *va, const struct pp_model *b,
+		    const struct pp_verdict *vb, struct pp_comparison *out);
 void comparison_free(struct pp_comparison *c);
 
 const char *change_kind_name(enum pp_change_kind k);

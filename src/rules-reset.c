@@ -145,15 +145,29 @@ void check_no_flr(struct judge *j)
 	char *methods;
 	const char *inferred;
 
-	if (f->has_flr == PP_YES || f->has_af_flr == PP_YES || has_method(f, "flr") || has_method(f, "af_flr"))
+	bool advertised = f->has_flr == PP_YES || f->has_af_flr == PP_YES;
+
+	if (has_method(f, "flr") || has_method(f, "af_flr"))
+		return;
+	/* The kernel's list decides when there is one: a device in quirk_no_flr
+	 * (PCI_DEV_FLAGS_NO_FLR_RESET) advertises FLR that pcie_reset_flr and
+	 * pci_af_flr refuse, and an administrator may have taken it out of
+	 * reset_method; without the list, the capability bits are all there is. */
+	if (!f->has_reset_method_attr && advertised)
 		return;
 	/* Never report what could not be seen: unknown bits need the kernel's own list. */
 	if ((f->has_flr == PP_UNKNOWN || f->has_af_flr == PP_UNKNOWN) && !f->has_reset_method_attr)
 		return;
 	x = emit(j, PP_WARNING);
 	sb_label(&b, f);
-	sb_add(&b, " has no Function Level Reset (neither PCIe FLR nor Advanced Features FLR).");
+	if (advertised)
+		sb_add(&b, " advertises Function Level Reset in config space, but the kernel does not offer it "
+			   "(a quirk_no_flr device, or flr taken out of reset_method).");
+	else
+		sb_add(&b, " has no Function Level Reset (neither PCIe FLR nor Advanced Features FLR).");
 	x->message = sb_take(&b);
+	if (f->has_flr == PP_YES)
+		strv_pushf(&x->evidence, "%s: PCIe DevCap bit 28 (FLR) set", f->bdf);
 	if (f->has_flr == PP_NO)
 		strv_pushf(&x->evidence, f->is_pcie == PP_YES ? "%s: PCIe DevCap bit 28 (FLR) clear"
 						     : "%s: no PCIe capability, so no PCIe FLR", f->bdf);

@@ -259,6 +259,7 @@ edit_rootports-boot-driverctl() {
 	echo "etc/driverctl.d added, as driverctl set-override saves it: vfio-pci for 0000:02:00.0"
 	echo "(e1000e) and 0000:01:00.0 (virtio-net, eth0 up), one for an absent 0000:09:00.0, an"
 	echo "empty pci-0000:03:00.0 and a pci-nonsense.  The guest had no driverctl."
+}
 
 edit_rootports-merged-group() {
 	local d g7=$1/sys/kernel/iommu_groups/7 g8=$1/sys/kernel/iommu_groups/8
