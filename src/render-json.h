@@ -47,4 +47,10 @@ int json_render_verdict(FILE *out, const struct pp_verdict *v, bool explain);
 /* report.json's "report" member: where the data came from, the VFIO module parameters. */
 json_object *json_report_head(const struct pp_model *m, const char *source, const char *date);
 
+/* The document unbind, reset and rebind print with --json: every step
+ * (planned in a dry run, made otherwise) and what became of each function;
+ * schema/pcipass.schema.json's $defs/mutation.  status: the exit status. */
+struct pp_session;
+json_object *json_mutation(const struct pp_session *s, int status);
+
 #endif
