@@ -23,7 +23,7 @@ static const struct pp_opt rebind_opts[] = {
 	{ OPT_ALL, "all", 'a', NULL, "every function pcipass has a record of" },
 	{ OPT_DRY_RUN, "dry-run", 'n', NULL, "print the plan as shell lines that would do it, change nothing" },
 	{ OPT_PERSIST, "persist", 0, NULL, "also remove driverctl's saved override, so the next boot keeps the host driver" },
-	{ OPT_JSON, "json", 'J', NULL, "print the plan or the result as JSON" },
+	{ OPT_JSON, "json", 'j', NULL, "print the plan or the result as JSON" },
 	{ OPT_END, NULL, 0, NULL, NULL },
 };
 

@@ -26,11 +26,11 @@ static const struct pp_opt reset_opts[] = {
 	{ OPT_DRY_RUN, "dry-run", 'n', NULL, "print the plan as shell lines that would do it, change nothing" },
 	{ OPT_FORCE_IN_USE, "force-in-use", 0, NULL, "go ahead with a device the host uses (its disk, NIC, console)" },
 	{ OPT_FORCE_BOOT_VGA, "force-boot-vga", 0, NULL, "go ahead with the boot VGA (the host's console goes dark)" },
-	{ OPT_JSON, "json", 'J', NULL, "print the plan or the result as JSON" },
+	{ OPT_JSON, "json", 'j', NULL, "print the plan or the result as JSON" },
 	{ OPT_END, NULL, 0, NULL, NULL },
 };
 
-static const char *const reset_refusals[] = { "not-endpoint", "boot-vga", "host-in-use", "in-use-by-vm", NULL };
+static const char *const reset_refusals[] = { "boot-vga", "host-in-use", "in-use-by-vm", NULL };
 
 
 static int run_reset(struct pp_ctx *ctx, int argc, char **argv)
@@ -51,6 +51,17 @@ static int run_reset(struct pp_ctx *ctx, int argc, char **argv)
 		return rc;
 	if ((rc = ctx_functions(s.m, argc, argv, &set, &n_set)))
 		goto out;
+
+	/* A bridge is never reset by name, whatever else could be said of it. */
+	{
+		static const char *const bridge_refusal[] = { "not-endpoint", NULL };
+		struct pp_set js = { .members = set, .n = 1 };
+
+		if (refuse_findings(&s, &js, set, 1, bridge_refusal)) {
+			rc = PP_EXIT_BLOCKED;
+			goto out;
+		}
+	}
 
 	/* Plan: which method, and what it hits. */
 	switch (reset_plan(s.m, set[0], asked, &plan, &why)) {

@@ -20,7 +20,7 @@ static const struct pp_opt unbind_opts[] = {
 	{ OPT_FORCE_IN_USE, "force-in-use", 0, NULL, "go ahead with a device the host uses (its disk, NIC, console)" },
 	{ OPT_FORCE_BOOT_VGA, "force-boot-vga", 0, NULL, "go ahead with the boot VGA (the host's console goes dark)" },
 	{ OPT_PERSIST, "persist", 0, NULL, "also store the override as driverctl does, for every boot" },
-	{ OPT_JSON, "json", 'J', NULL, "print the plan or the result as JSON" },
+	{ OPT_JSON, "json", 'j', NULL, "print the plan or the result as JSON" },
 	{ OPT_END, NULL, 0, NULL, NULL },
 };
 

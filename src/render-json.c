@@ -425,8 +425,13 @@ json_object *json_mutation(const struct pp_session *s, int status)
 		json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "action", json_object_new_string(kinds[st->kind]));
-		json_object_object_add(o, st->kind == STEP_MODPROBE ? "module" : "path", json_string_or_null(st->path));
-		json_object_object_add(o, st->kind == STEP_VERIFY ? "what" : "value", json_string_or_null(st->value));
+		if (st->path)
+			json_object_object_add(o, st->kind == STEP_MODPROBE ? "module" : "path",
+					       json_object_new_string(st->path));
+		if (st->kind == STEP_VERIFY)
+			json_object_object_add(o, "what", json_object_new_string(st->value ? st->value : ""));
+		else if (st->kind != STEP_MODPROBE && st->kind != STEP_REMOVE)
+			json_object_object_add(o, "value", json_string_or_null(st->value));
 		json_object_object_add(o, "ok", json_object_new_boolean(st->ok));
 		json_object_array_add(steps, o);
 	}

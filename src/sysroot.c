@@ -656,28 +656,31 @@ int root_write_attr(const struct pp_root *r, const char *rel, const char *value)
 	return 0;
 }
 
-/* dir (under the root) as a directory descriptor; its last component is
- * created when missing and refused when a link. */
+/* dir (under the root) as a directory descriptor, made as `mkdir -p` would
+ * (0755) where missing; a link anywhere on the way is refused (ENOTDIR),
+ * not followed. */
 static int open_conf_dir(const struct pp_root *r, const char *dir)
 {
-	char *parent = xstrdup(dir), *slash = strrchr(parent, '/');
-	const char *leaf = slash ? slash + 1 : parent;
-	int pfd, fd;
+	char *copy = xstrdup(dir), *save = NULL;
+	int fd = rooted_open(r, ".", O_RDONLY | O_DIRECTORY, NULL);
 
-	if (slash)
-		*slash = '\0';
-	pfd = rooted_open(r, slash ? parent : ".", O_RDONLY | O_DIRECTORY, NULL);
-	if (pfd < 0) {
-		free(parent);
-		return pfd;
+	for (char *comp = strtok_r(copy, "/", &save); comp && fd >= 0; comp = strtok_r(NULL, "/", &save)) {
+		int next;
+
+		if (strcmp(comp, ".") == 0 || strcmp(comp, "..") == 0) {
+			close(fd);
+			fd = -EINVAL;
+			break;
+		}
+		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT && (mkdirat(fd, comp, 0755) == 0 || errno == EEXIST))
+			next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0)
+			next = errno == ELOOP ? -ENOTDIR : -errno;
+		close(fd);
+		fd = next;
 	}
-	fd = openat(pfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT && (mkdirat(pfd, leaf, 0755) == 0 || errno == EEXIST))
-		fd = openat(pfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		fd = errno == ELOOP ? -ENOTDIR : -errno;
-	close(pfd);
-	free(parent);
+	free(copy);
 	return fd;
 }
 
