@@ -206,10 +206,13 @@ char *session_path(const struct pp_session *s, const char *rel)
 {
 	const struct pp_root *r = s->m->root;
 
-	/* A tarball is unpacked into a private directory gone at exit: its
-	 * paths are shown as on the host it was taken from. */
-	if (r->live || (s->ctx->sysroot && snap_path_is_tarball(s->ctx->sysroot)))
+	if (r->live)
 		return xasprintf("/%s", rel);
+	/* A tarball is unpacked into a private directory gone at exit: its
+	 * paths are shown under the tarball's name, which a pasted plan cannot
+	 * write through (never under "/": that would be this host's /sys). */
+	if (s->ctx->sysroot && snap_path_is_tarball(s->ctx->sysroot))
+		return xasprintf("%s/%s", s->ctx->sysroot, rel);
 	return root_path(r, rel);
 }
 

@@ -269,3 +269,43 @@ pcipass: 0000:02:00.0: stale record: it names gone_driver, which this host does 
 	assert_failure 2
 	[ -f "$dir/run/pcipass/0000:02:00.0" ]
 }
+
+# ---- a move that fails part-way ------------------------------------------------
+
+@test "the second function fails: the first is moved back too, newest first; a failed undo keeps its record" {
+	dir=$(fresh vfio)
+	# The kernel takes the first function (00:1f.3) only, and gives nothing
+	# back during the undo: its rollback fails and its record must stay.
+	kernel_binds "$dir" 0000:00:1f.3 5 &
+	PCIPASS_TEST_PAUSE_AFTER=probe run --separate-stderr hooks --sysroot "$dir" unbind --force-in-use 00:1f.3 01:00.0
+	wait
+	assert_failure 2
+	assert_output "0000:00:1f.3: i801_smbus -> vfio-pci, $dir/dev/vfio/5"
+	[[ "$stderr" == *"(going ahead: --force-in-use)
+pcipass: 0000:01:00.0: unbind failed: vfio-pci did not bind it (driver now: virtio-pci)
+pcipass: 0000:01:00.0: rolled back: on virtio-pci again
+pcipass: 0000:00:1f.3: rollback failed: i801_smbus did not bind it (driver now: vfio-pci); $dir/run/pcipass/0000:00:1f.3 keeps what 'pcipass rebind 0000:00:1f.3' needs" ]]
+	[ "$(ls "$dir/run/pcipass" | tr '\n' ' ')" = "0000:00:1f.3 lock " ]
+	grep -qx driver=i801_smbus "$dir/run/pcipass/0000:00:1f.3"
+}
+
+@test "--json of a refused run: exit_status 1, no step, no function; the refusal on stderr" {
+	dir=$(fresh vfio)
+	run --separate-stderr pp --sysroot "$dir" unbind --json 01:00.0
+	assert_failure 1
+	[ "$(jq -c '[.exit_status, .steps, .functions]' <<<"$output")" = '[1,[],[]]' ]
+	[[ "$stderr" == "pcipass: 0000:01:00.0: refused: "*"(use --force-in-use to override)" ]]
+	run validate_schema mutation <<<"$output"
+	assert_success
+}
+
+@test "a plan made from a tarball names paths under the tarball: pasted, it writes nothing" {
+	t=$BATS_TEST_TMPDIR/vfio.tar.gz
+	cp "$SNAPSHOTS/vfio.tar.gz" "$t"
+	run --separate-stderr pp --sysroot "$t" unbind --dry-run 00:1f.3
+	assert_success
+	assert_line --index 2 "echo vfio-pci > $t/sys/bus/pci/devices/0000:00:1f.3/driver_override"
+	run sh -c "$output"
+	assert_failure
+	cmp "$t" "$SNAPSHOTS/vfio.tar.gz"
+}
