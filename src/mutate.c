@@ -233,9 +233,7 @@ void session_step(struct pp_session *s, enum pp_step_kind kind, const char *rel,
 	free(line);
 }
 
-/* "# verified: what" or "# not verified: what". */
-static void verified(struct pp_session *s, bool ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void verified(struct pp_session *s, bool ok, const char *fmt, ...)
+void verified(struct pp_session *s, bool ok, const char *fmt, ...)
 {
 	char *what = NULL;
 	va_list ap;

@@ -94,6 +94,8 @@ char *session_path(const struct pp_session *s, const char *rel);
  * print its shell line.  line: the text printed (taken), NULL: none. */
 void session_step(struct pp_session *s, enum pp_step_kind kind, const char *rel, const char *value, bool ok,
 		  char *line);
+/* A verification step: "# verified: what" (or "# not verified: what") with -v. */
+void verified(struct pp_session *s, bool ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Save or drop a state record through the session (the plan shows it as shell lines). */
 int session_save(struct pp_session *s, const struct pp_moved *rec);
 int session_drop(struct pp_session *s, const char *bdf);

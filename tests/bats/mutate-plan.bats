@@ -71,9 +71,10 @@ hooks() {
 	run --separate-stderr pp --sysroot "$a" reset --dry-run 02:00.0
 	assert_success
 	sh -eu <<<"$output"
-	run --separate-stderr pp --sysroot "$b" reset 02:00.0
+	run --separate-stderr pp -v --sysroot "$b" reset 02:00.0
 	assert_success
-	assert_output "0000:02:00.0: reset by pm"
+	assert_line --index 3 "# verified: 0000:02:00.0 reset_method is 'pm bus' again"
+	assert_line --index 4 "0000:02:00.0: reset by pm"
 	[ "$(tree "$a")" = "$(tree "$b")" ]
 	[ "$(cat "$b/sys/bus/pci/devices/0000:02:00.0/reset_method")" = "pm bus" ]
 }

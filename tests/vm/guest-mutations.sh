@@ -231,9 +231,13 @@ t_reset_flr() {
 	want_eq "$rc" 0 "exit status"
 	want_eq "$out" "$VIRTIO: reset by flr" "stdout"
 	want_eq "$(cat "$dev/$VIRTIO/reset_method")" "flr pm bus" "reset_method after"
-	pp reset --method pm "$VIRTIO"
+	pp -v reset --method pm "$VIRTIO"
 	want_eq "$rc" 0 "--method pm: exit status"
-	want_eq "$out" "$VIRTIO: reset by pm" "--method pm: stdout"
+	want_eq "$out" "echo pm > /sys/bus/pci/devices/$VIRTIO/reset_method
+echo 1 > /sys/bus/pci/devices/$VIRTIO/reset
+echo 'flr pm bus' > /sys/bus/pci/devices/$VIRTIO/reset_method
+# verified: $VIRTIO reset_method is 'flr pm bus' again
+$VIRTIO: reset by pm" "--method pm -v: stdout"
 	want_eq "$(cat "$dev/$VIRTIO/reset_method")" "flr pm bus" "reset_method restored after pm"
 	want_eq "$(drv "$VIRTIO")" vfio-pci "still on vfio-pci"
 	pp reset --method af_flr "$VIRTIO"
