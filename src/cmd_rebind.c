@@ -33,6 +33,7 @@ struct plan {
 	bool has_record;
 	struct pp_move back;		/* to the host */
 	struct pp_move undo;		/* to where it is now, if the host driver fails */
+	bool load;			/* its driver is to be loaded first (after the safety check) */
 };
 
 /* A function with no record is left alone unless a user driver holds it. */
@@ -49,6 +50,7 @@ static int plan_one(struct pp_session *s, struct plan *p, bool *skip, bool all)
 	int had = state_load(&s->state, f->bdf, &p->rec);
 
 	*skip = false;
+	p->load = false;
 	if (had < 0)
 		return pp_report();
 	p->has_record = had == 1;
@@ -83,8 +85,8 @@ static int plan_one(struct pp_session *s, struct plan *p, bool *skip, bool all)
 				*skip = true;
 				return session_drop(s, f->bdf) < 0 ? pp_report() : 0;
 			}
-			if (!all && session_load_driver(s, p->rec.driver))
-				return pp_error("%s: %s: driver not loaded; record kept", f->bdf, p->rec.driver);
+			/* Loaded once nothing refuses the run (a refused run loads nothing). */
+			p->load = !all;
 		}
 		p->back = (struct pp_move){
 			/* Reprobing with an old override naming the driver we leave
@@ -212,6 +214,11 @@ static int run_rebind(struct pp_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 	}
+	for (size_t i = 0; i < n_plans; i++)
+		if (plans[i].load && session_load_driver(&s, plans[i].rec.driver)) {
+			rc = pp_error("%s: %s: driver not loaded; record kept", plans[i].f->bdf, plans[i].rec.driver);
+			goto out;
+		}
 	for (size_t i = 0; i < n_plans; i++) {
 		int one = run_one(&s, &plans[i]);
 

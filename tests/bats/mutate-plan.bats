@@ -310,3 +310,22 @@ pcipass: 0000:00:1f.3: rollback failed: i801_smbus did not bind it (driver now: 
 	assert_failure
 	cmp "$t" "$SNAPSHOTS/vfio.tar.gz"
 }
+
+@test "rebind of a device a guest holds, whose recorded driver is missing: refused before any module would load" {
+	dir=$BATS_TEST_TMPDIR/in-use
+	mkdir -p "$dir" && tar -xzf "$SNAPSHOTS/derived/vfio-in-use.tar.gz" -C "$dir"
+	mkdir -p "$dir/run/pcipass"
+	printf 'driver=gone_driver\noverride=\ntarget=vfio-pci\n' >"$dir/run/pcipass/0000:03:00.0"
+	run --separate-stderr pp --sysroot "$dir" rebind --dry-run 03:00.0
+	assert_failure 1
+	assert_output ""
+	[[ "$stderr" == "pcipass: 0000:03:00.0: refused: "*"in use by a running guest"*"(no override)" ]]
+	# not in use: the plan loads the driver first (on a --sysroot: says the live host would)
+	dir=$(fresh vfio)
+	mkdir -p "$dir/run/pcipass"
+	printf 'driver=gone_driver\noverride=\ntarget=vfio-pci\n' >"$dir/run/pcipass/0000:03:00.0"
+	run --separate-stderr pp --sysroot "$dir" rebind --dry-run 03:00.0
+	assert_success
+	assert_line --index 0 "# modprobe gone_driver (not for a --sysroot: the live host would load it here)"
+	assert_line --index 3 "echo 0000:03:00.0 > $dir/sys/bus/pci/drivers/gone_driver/bind"
+}
