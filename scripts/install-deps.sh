@@ -8,10 +8,10 @@ set -eu
 
 packages="
 	build-essential autoconf automake libtool pkg-config
-	libpci-dev libjson-c-dev libsmartcols-dev libarchive-dev
+	libpci-dev libjson-c-dev libsmartcols-dev libarchive-dev libkmod-dev
 	pciutils pci.ids
 	bats bats-support bats-assert jq python3 python3-jsonschema libxml2-utils
-	qemu-system-x86 seabios linux-image-amd64 busybox-static cpio kmod
+	qemu-system-x86 seabios linux-image-amd64 busybox-static cpio kmod driverctl
 	libvirt-clients
 	groff mandoc bash-completion zsh
 	clang libclang-rt-14-dev valgrind strace

@@ -19,7 +19,7 @@
 static const struct pp_opt global_opts[] = {
 	{ GOPT_SYSROOT, "sysroot", 0, "DIR", "read DIR/sys and DIR/proc instead of /sys and /proc (DIR may be a snapshot .tar.gz)" },
 	{ GOPT_FROM_LSPCI, "from-lspci", 0, "FILE", "read the lspci -x... listing in FILE (gzip too, an nvidia-bug-report log, - for stdin) instead of /sys: read-only" },
-	{ GOPT_VERBOSE, "verbose", 'v', NULL, "print every sysfs write as it is made; list and explain: the capability facts" },
+	{ GOPT_VERBOSE, "verbose", 'v', NULL, "unbind, reset, rebind: print every step as a shell line and each verification; list and explain: the capability facts" },
 	{ GOPT_HELP, "help", 'h', NULL, "show this help and exit" },
 	{ GOPT_VERSION, "version", 'V', NULL, "show the version and exit" },
 	{ OPT_END, NULL, 0, NULL, NULL },
@@ -151,6 +151,9 @@ static int apply_opt(struct pp_ctx *ctx, const struct pp_command *c, const struc
 	case OPT_MACHINE: ctx->machine = arg; break;
 	case OPT_CONTROLLER_INDEX: ctx->controller_index = arg; break;
 	case OPT_STRICT: ctx->strict = true; break;
+	case OPT_FORCE_IN_USE: ctx->force_in_use = true; break;
+	case OPT_FORCE_BOOT_VGA: ctx->force_boot_vga = true; break;
+	case OPT_PERSIST: ctx->persist = true; break;
 	/* list's table (columns.c), colours, report --redact */
 	case OPT_LIST_COLUMNS: ctx->list_columns = true; break;
 	case OPT_RAW: ctx->raw = true; break;

@@ -28,6 +28,10 @@ enum pp_optkey {
 	OPT_MACHINE,
 	OPT_CONTROLLER_INDEX,
 	OPT_STRICT,
+	/* unbind, reset, rebind: one override per refusal, persistence */
+	OPT_FORCE_IN_USE,
+	OPT_FORCE_BOOT_VGA,
+	OPT_PERSIST,
 	/* list's table (columns.c), colours, report --redact */
 	OPT_LIST_COLUMNS,
 	OPT_RAW,
@@ -65,7 +69,10 @@ struct pp_ctx {
 	const char *id_selector;	/* -d */
 	bool all;
 	bool dry_run;
-	bool force;
+	bool force;			/* snapshot/report -o: replace a file */
+	bool force_in_use;		/* unbind/reset: a device the host uses */
+	bool force_boot_vga;		/* unbind/reset: the boot VGA */
+	bool persist;			/* unbind/rebind: driverctl's saved override */
 	const char *driver;
 	bool group;
 	const char *method;

@@ -6,7 +6,9 @@
  * "Active devices on bus" refusal).  Those are refused, with or without
  * --force, while a host driver other than vfio-pci/pci-stub owns any
  * function they would hit: resetting a device under a live driver can take
- * the host down with it.
+ * the host down with it.  A bridge is never reset by name (not-endpoint has
+ * no override), and every other function a scoped reset hits is named in
+ * the result.
  *
  * reset.c plans and performs; this file decides and tells.
  */
@@ -21,12 +23,14 @@
 
 static const struct pp_opt reset_opts[] = {
 	{ OPT_METHOD, "method", 'm', "METHOD", "auto (the kernel's first), flr, af_flr, pm, bus or slot" },
-	{ OPT_DRY_RUN, "dry-run", 'n', NULL, "print every write it would make, make none" },
-	{ OPT_FORCE, "force", 'f', NULL, "go ahead with a bridge, the boot VGA or a device the host uses" },
+	{ OPT_DRY_RUN, "dry-run", 'n', NULL, "print the plan as shell lines that would do it, change nothing" },
+	{ OPT_FORCE_IN_USE, "force-in-use", 0, NULL, "go ahead with a device the host uses (its disk, NIC, console)" },
+	{ OPT_FORCE_BOOT_VGA, "force-boot-vga", 0, NULL, "go ahead with the boot VGA (the host's console goes dark)" },
+	{ OPT_JSON, "json", 'j', NULL, "print the plan or the result as JSON" },
 	{ OPT_END, NULL, 0, NULL, NULL },
 };
 
-static const char *const reset_refusals[] = { "not-endpoint", "boot-vga", "host-in-use", "in-use-by-vm", NULL };
+static const char *const reset_refusals[] = { "boot-vga", "host-in-use", "in-use-by-vm", NULL };
 
 
 static int run_reset(struct pp_ctx *ctx, int argc, char **argv)
@@ -47,6 +51,17 @@ static int run_reset(struct pp_ctx *ctx, int argc, char **argv)
 		return rc;
 	if ((rc = ctx_functions(s.m, argc, argv, &set, &n_set)))
 		goto out;
+
+	/* A bridge is never reset by name, whatever else could be said of it. */
+	{
+		static const char *const bridge_refusal[] = { "not-endpoint", NULL };
+		struct pp_set js = { .members = set, .n = 1 };
+
+		if (refuse_findings(&s, &js, set, 1, bridge_refusal)) {
+			rc = PP_EXIT_BLOCKED;
+			goto out;
+		}
+	}
 
 	/* Plan: which method, and what it hits. */
 	switch (reset_plan(s.m, set[0], asked, &plan, &why)) {
@@ -84,19 +99,33 @@ static int run_reset(struct pp_ctx *ctx, int argc, char **argv)
 	if (rc < 0) {
 		rc = pp_error("%s: reset by %s failed: %s%s%s%s", plan.f->bdf, plan.method, why, note ? " (" : "",
 			      note ? note : "", note ? ")" : "");
+		session_outcome_told(&s, plan.f->bdf, plan.f->driver, plan.f->driver, "failed", why);
 		goto out;
 	}
 	if (note)
 		pp_warn("%s: %s", plan.f->bdf, note);
-	printf("%s: reset by %s%s\n", plan.f->bdf, plan.method, s.dry_run ? " (dry run: nothing written)" : "");
+	{
+		/* Everything else the reset hit, by name: none is host-bound (refused above). */
+		struct pp_strv also = { 0 };
+		char *list;
+
+		for (size_t i = 0; i < plan.n_scope; i++)
+			if (plan.scope[i] != plan.f)
+				strv_pushf(&also, "%s", plan.scope[i]->bdf);
+		list = strv_join(&also, ", ");
+		session_outcome(&s, plan.f->bdf, plan.f->driver, plan.f->driver, s.dry_run ? "planned" : "reset", NULL,
+				&also, "%s: reset by %s%s%s%s", plan.f->bdf, plan.method, also.n ? ", also resetting " : "",
+				list, s.dry_run ? " (dry run: nothing written)" : "");
+		free(list);
+		strv_free(&also);
+	}
 	rc = PP_EXIT_OK;
 out:
 	free(why);
 	free(note);
 	reset_plan_free(&plan);
 	free(set);
-	session_end(&s);
-	return rc;
+	return session_finish(&s, rc);
 }
 
 const struct pp_command cmd_reset = {

@@ -16,12 +16,16 @@
 static const struct pp_opt unbind_opts[] = {
 	{ OPT_DRIVER, "driver", 0, "NAME", "bind to NAME instead of vfio-pci" },
 	{ OPT_GROUP, "group", 'g', NULL, "take every endpoint of each function's IOMMU group (bridges stay)" },
-	{ OPT_DRY_RUN, "dry-run", 'n', NULL, "print every write it would make, make none" },
-	{ OPT_FORCE, "force", 'f', NULL, "go ahead with a bridge, the boot VGA or a device the host uses" },
+	{ OPT_DRY_RUN, "dry-run", 'n', NULL, "print the plan as shell lines that would do it, change nothing" },
+	{ OPT_FORCE_IN_USE, "force-in-use", 0, NULL, "go ahead with a device the host uses (its disk, NIC, console)" },
+	{ OPT_FORCE_BOOT_VGA, "force-boot-vga", 0, NULL, "go ahead with the boot VGA (the host's console goes dark)" },
+	{ OPT_PERSIST, "persist", 0, NULL, "also store the override as driverctl does, for every boot" },
+	{ OPT_JSON, "json", 'j', NULL, "print the plan or the result as JSON" },
 	{ OPT_END, NULL, 0, NULL, NULL },
 };
 
-/* The findings that stop an unbind unless --force (HACKING, Mutations). */
+/* The findings that stop an unbind; which override each has, if any, is
+ * refuse_findings' (HACKING, Mutations): bridges never move. */
 static const char *const unbind_refusals[] = { "not-endpoint", "boot-vga", "host-in-use", NULL };
 
 struct plan {
@@ -62,12 +66,14 @@ static void roll_back(struct pp_session *s, struct plan *plans, size_t upto)
 		if (move_function(s, p->f, &back, &why) == 0) {
 			/* Back where it started: nothing left for rebind to do. */
 			pp_warn("%s: rolled back: on %s again", p->f->bdf, driver_label(p->rec.driver));
-			if (state_drop(&s->state, p->f->bdf) < 0)
+			session_outcome_told(s, p->f->bdf, p->f->driver, p->rec.driver, "rolled-back", "rolled back");
+			if (session_drop(s, p->f->bdf) < 0)
 				pp_report();
 		} else {
 			char *where = root_path(s->m->root, STATE_DIR);
 			pp_warn("%s: rollback failed: %s; %s/%s keeps what 'pcipass rebind %s' needs", p->f->bdf, why,
 				where, p->f->bdf, p->f->bdf);
+			session_outcome_told(s, p->f->bdf, p->f->driver, p->rec.target, "failed", why);
 			free(where);
 		}
 		free(why);
@@ -79,26 +85,52 @@ static int apply(struct pp_session *s, struct plan *plans, size_t n, const char 
 	for (size_t i = 0; i < n; i++) {
 		struct plan *p = &plans[i];
 		struct pp_move there = { .override = target, .to = target, .how = BIND_PROBE };
-		char *why = NULL, *node = NULL;
+		struct pp_strv nodes = { 0 };
+		char *why = NULL;
 
 		p->moved = true;
+		/* Bound is not enough for vfio-pci: its group file or device cdev must be there. */
 		if (move_function(s, p->f, &there, &why) == 0 && !s->dry_run && strcmp(target, "vfio-pci") == 0 &&
-		    p->f->iommu_group >= 0 && !(node = vfio_node(s, p->f)))
-			why = xasprintf("vfio-pci bound it but /dev/vfio/%d did not appear", p->f->iommu_group);
+		    p->f->iommu_group >= 0) {
+			vfio_nodes(s, p->f, &nodes);
+			if (!nodes.n)
+				why = xasprintf("vfio-pci bound it but neither /dev/vfio/%d nor /dev/vfio/devices/vfioN "
+						"appeared", p->f->iommu_group);
+		}
 		if (why) {
 			pp_warn("%s: unbind failed: %s", p->f->bdf, why);
 			free(why);
+			strv_free(&nodes);
 			roll_back(s, plans, i);
 			return PP_EXIT_ERROR;
 		}
-		if (s->dry_run)
-			printf("%s: %s -> %s (dry run: nothing written)\n", p->f->bdf, driver_label(p->f->driver), target);
-		else if (node)
-			printf("%s: %s -> %s, %s\n", p->f->bdf, driver_label(p->f->driver), target, node);
-		else
-			printf("%s: %s -> %s\n", p->f->bdf, driver_label(p->f->driver), target);
-		free(node);
+		if (s->dry_run) {
+			session_outcome(s, p->f->bdf, p->f->driver, target, "planned", NULL, NULL,
+					"%s: %s -> %s (dry run: nothing written)", p->f->bdf, driver_label(p->f->driver),
+					target);
+		} else {
+			char *list = strv_join(&nodes, ", ");
+
+			session_outcome(s, p->f->bdf, p->f->driver, target, "moved", &nodes, NULL, "%s: %s -> %s%s%s",
+					p->f->bdf, driver_label(p->f->driver), target, nodes.n ? ", " : "", list);
+			free(list);
+		}
+		strv_free(&nodes);
 	}
+	return PP_EXIT_OK;
+}
+
+/* --persist, once every function is where it should be: driverctl's saved
+ * override for each; if one cannot be stored, none stays stored and the
+ * caller moves every function back. */
+static int persist_all(struct pp_session *s, struct pp_function **set, size_t n, const char *target)
+{
+	for (size_t i = 0; i < n; i++)
+		if (persist_override(s, set[i], target) < 0) {
+			for (size_t k = 0; k < i; k++)
+				unpersist_override(s, set[k]);
+			return PP_EXIT_ERROR;
+		}
 	return PP_EXIT_OK;
 }
 
@@ -128,7 +160,8 @@ static int run_unbind(struct pp_ctx *ctx, int argc, char **argv)
 		int had;
 
 		if (f->driver && strcmp(f->driver, target) == 0) {
-			printf("%s: already bound to %s\n", f->bdf, target);
+			session_outcome(&s, f->bdf, f->driver, target, "already", NULL, NULL,
+					"%s: already bound to %s", f->bdf, target);
 			continue;
 		}
 		if (!f->has_driver_override_attr) {
@@ -157,12 +190,8 @@ static int run_unbind(struct pp_ctx *ctx, int argc, char **argv)
 		free(p->rec.target);
 		p->rec.target = xstrdup(target);
 	}
-	if (n_plans && !driver_loaded(&s, target)) {
-		rc = pp_error("%s: driver not loaded (modprobe %s)", target, target);
-		goto out;
-	}
-
-	/* Safety: judged on the whole set, before any write. */
+	/* Safety: judged on the whole set, before any write (a refused run
+	 * loads no module either). */
 	{
 		struct pp_set js = { .members = set, .n = n_set };
 		struct pp_function **check = xcalloc(n_plans + 1, sizeof(*check));
@@ -177,27 +206,30 @@ static int run_unbind(struct pp_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 	}
+	if (n_plans && (rc = session_load_driver(&s, target)))
+		goto out;
 
 	/* Remember before touching: a run killed from here on leaves records rebind can use. */
 	for (saved = 0; saved < n_plans; saved++)
-		if (state_save(&s.state, &plans[saved].rec) < 0) {
+		if (session_save(&s, &plans[saved].rec) < 0) {
 			pp_report();
 			for (size_t k = 0; k < saved; k++)
 				if (!plans[k].had_record)
-					state_drop(&s.state, plans[k].f->bdf);
+					session_drop(&s, plans[k].f->bdf);
 			rc = PP_EXIT_ERROR;
 			goto out;
 		}
 	if (n_plans)
 		test_hook(&s, "state");
 	rc = apply(&s, plans, n_plans, target);
+	if (rc == PP_EXIT_OK && ctx->persist && (rc = persist_all(&s, set, n_set, target)))
+		roll_back(&s, plans, n_plans ? n_plans - 1 : 0);
 out:
 	for (size_t i = 0; i < n_plans; i++)
 		moved_free(&plans[i].rec);
 	free(plans);
 	free(set);
-	session_end(&s);
-	return rc;
+	return session_finish(&s, rc);
 }
 
 const struct pp_command cmd_unbind = {

@@ -19,6 +19,33 @@
 #include "cli.h"
 #include "state.h"
 
+/* One step of a run as --json tells it (-v and --dry-run print it as a shell line). */
+enum pp_step_kind {
+	STEP_MODPROBE,		/* path: the module */
+	STEP_SAVE,		/* a state record: path, value its text */
+	STEP_REMOVE,		/* path removed (a record, a saved override) */
+	STEP_WRITE,		/* a sysfs attribute: path, value */
+	STEP_PERSIST,		/* driverctl's saved override: path, value the driver */
+	STEP_VERIFY,		/* value: what was checked; ok: whether it held */
+};
+
+struct pp_step {
+	enum pp_step_kind kind;
+	char *path;		/* as the host names it: /sys/..., or under --sysroot DIR */
+	char *value;
+	bool ok;
+};
+
+/* What became of one function (--json "functions", the text result line). */
+struct pp_outcome {
+	char bdf[PP_BDF_LEN + 8];
+	char *from, *to;	/* drivers; NULL: none */
+	const char *result;	/* a word of the schema's outcome enum */
+	struct pp_strv vfio;	/* the VFIO files that appeared */
+	struct pp_strv also;	/* a scoped reset: the other functions it hit */
+	char *message;		/* the text line, unprefixed */
+};
+
 struct pp_session {
 	struct pp_ctx *ctx;
 	const char *command;		/* "unbind", for messages */
@@ -26,6 +53,11 @@ struct pp_session {
 	struct pp_state state;
 	struct pp_checker *checker;
 	bool dry_run;
+	bool json;			/* print one JSON document at the end, no text on stdout */
+	struct pp_step *steps;
+	size_t n_steps;
+	struct pp_outcome *outcomes;
+	size_t n_outcomes;
 };
 
 /* A driver name from the command line: no '/', no "..", nothing a path could abuse. */
@@ -37,13 +69,60 @@ struct pp_session {
  */
 int session_begin(struct pp_session *s, struct pp_ctx *ctx, const char *command);
 void session_end(struct pp_session *s);
+/* End a run begun with session_begin: with --json print the document
+ * (steps, outcomes, exit status rc), then session_end.  Returns rc (or
+ * PP_EXIT_ERROR when stdout fails). */
+int session_finish(struct pp_session *s, int rc);
+
+/*
+ * A function's outcome: recorded for --json, else printed as the line
+ * fmt makes ("# " before it in a dry run, so that the plan pastes into
+ * sh).  vfio and also (may be NULL) are copied.  result: moved, already,
+ * planned, reset, rolled-back, failed, nothing-to-do, stale-record.
+ */
+void session_outcome(struct pp_session *s, const char *bdf, const char *from, const char *to, const char *result,
+		     const struct pp_strv *vfio, const struct pp_strv *also, const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
+
+/* The same for an outcome already told on stderr (a failure, a rollback):
+ * recorded for --json only. */
+void session_outcome_told(struct pp_session *s, const char *bdf, const char *from, const char *to,
+			  const char *result, const char *message);
+/* Where rel (under the root) is, as a shell line names it. */
+char *session_path(const struct pp_session *s, const char *rel);
+/* Record a step; with -v (or in a dry run, unless it is a verification)
+ * print its shell line.  line: the text printed (taken), NULL: none. */
+void session_step(struct pp_session *s, enum pp_step_kind kind, const char *rel, const char *value, bool ok,
+		  char *line);
+/* A verification step: "# verified: what" (or "# not verified: what") with -v. */
+void verified(struct pp_session *s, bool ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Save or drop a state record through the session (the plan shows it as shell lines). */
+int session_save(struct pp_session *s, const struct pp_moved *rec);
+int session_drop(struct pp_session *s, const char *bdf);
+
+/*
+ * The driver must be there before a function is handed to it: on the live
+ * host a missing driver is loaded as `modprobe NAME` would (libkmod), and
+ * its directory under /sys/bus/pci/drivers awaited.  A dry run says it
+ * would; on a --sysroot no module is ever loaded (a dry run says what the
+ * live host would do, a real run refuses).  0 or PP_EXIT_ERROR (said why).
+ */
+int session_load_driver(struct pp_session *s, const char *driver);
+
+/* driverctl's saved override (etc/driverctl.d/pci-<BDF>, holding the
+ * driver's name): stored or removed through root_replace_file /
+ * root_remove_file.  0, or -1 after a warning naming the file. */
+int persist_override(struct pp_session *s, const struct pp_function *f, const char *driver);
+int unpersist_override(struct pp_session *s, const struct pp_function *f);
 
 /*
  * Judge set as one assignment set and refuse, for each function in
  * check[0..n_check), the findings whose code is listed in codes (NULL
- * terminated): "pcipass: <bdf>: refused: <message> (use --force to
- * override)".  With --force the same line is a warning.  Returns the
- * number of refusals (0 with --force).
+ * terminated): "pcipass: <bdf>: refused: <message> (use --force-in-use to
+ * override)".  Each code has its own override or none (HACKING,
+ * Mutations): host-in-use --force-in-use, boot-vga --force-boot-vga;
+ * not-endpoint (bridges, the host bridge) and in-use-by-vm never.  An
+ * overridden refusal is a warning.  Returns the number of refusals.
  */
 size_t refuse_findings(struct pp_session *s, const struct pp_set *set, struct pp_function *const *check,
 		       size_t n_check, const char *const *codes);
@@ -77,8 +156,15 @@ struct pp_move {
  */
 int move_function(struct pp_session *s, const struct pp_function *f, const struct pp_move *mv, char **why);
 
-/* "/dev/vfio/<group>" (or noiommu-<group>) once vfio-pci owns f; NULL after a short wait. */
-char *vfio_node(const struct pp_session *s, const struct pp_function *f);
+/*
+ * The VFIO files vfio-pci made for f, as the host names them: the group's
+ * /dev/vfio/<group> (or noiommu-<group>; drivers/vfio/group.c) and the
+ * device's cdev /dev/vfio/devices/vfioN, named by the class device
+ * <device>/vfio-dev/vfioN (drivers/vfio/vfio_main.c, device_cdev.c; the
+ * only interface of kernels built without CONFIG_VFIO_GROUP, 6.6+).
+ * Waits a little for either; nodes stays empty when neither appears.
+ */
+void vfio_nodes(struct pp_session *s, const struct pp_function *f, struct pp_strv *nodes);
 
 /* The test hooks described above. */
 void test_hook(const struct pp_session *s, const char *step);
@@ -91,7 +177,8 @@ int pp_driver_link_refusal(const char *bdf, const char *driver);
 const char *driver_label(const char *driver);
 
 /* The mutating commands' one way to write sysfs: root_write_attr under the
- * session (dry run prints).  0 or -errno. */
+ * session.  value goes with a newline, as `echo value > path` writes it
+ * (the plan's line); "" clears.  0 or -errno. */
 int sysfs_write(struct pp_session *s, const char *rel, const char *value);
 
 /* ---- reset.c ---------------------------------------------------------- */

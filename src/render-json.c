@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mutate.h"
 #include "predict.h"
 #include "redact.h"
 #include "render-json.h"
@@ -499,4 +500,53 @@ json_object *json_report_head(const struct pp_model *m, const char *source, cons
 	}
 	json_object_object_add(o, "redacted", redacted);
 	return o;
+}
+
+/* ---- unbind, reset, rebind --json ---- */
+
+json_object *json_mutation(const struct pp_session *s, int status)
+{
+	static const char *const kinds[] = {
+		[STEP_MODPROBE] = "modprobe", [STEP_SAVE] = "save", [STEP_REMOVE] = "remove",
+		[STEP_WRITE] = "write", [STEP_PERSIST] = "persist", [STEP_VERIFY] = "verify",
+	};
+	json_object *doc = json_object_new_object(), *steps = json_object_new_array(), *fns = json_object_new_array();
+
+	json_object_object_add(doc, "schema", json_object_new_int(PCIPASS_JSON_SCHEMA));
+	json_object_object_add(doc, "pcipass_version", json_object_new_string(PACKAGE_VERSION));
+	json_object_object_add(doc, "command", json_object_new_string(s->command));
+	json_object_object_add(doc, "dry_run", json_object_new_boolean(s->dry_run));
+	json_object_object_add(doc, "live", json_object_new_boolean(s->m->root->live));
+	json_object_object_add(doc, "exit_status", json_object_new_int(status));
+	for (size_t i = 0; i < s->n_steps; i++) {
+		const struct pp_step *st = &s->steps[i];
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "action", json_object_new_string(kinds[st->kind]));
+		if (st->path)
+			json_object_object_add(o, st->kind == STEP_MODPROBE ? "module" : "path",
+					       json_object_new_string(st->path));
+		if (st->kind == STEP_VERIFY)
+			json_object_object_add(o, "what", json_object_new_string(st->value ? st->value : ""));
+		else if (st->kind != STEP_MODPROBE && st->kind != STEP_REMOVE)
+			json_object_object_add(o, "value", json_string_or_null(st->value));
+		json_object_object_add(o, "ok", json_object_new_boolean(st->ok));
+		json_object_array_add(steps, o);
+	}
+	json_object_object_add(doc, "steps", steps);
+	for (size_t i = 0; i < s->n_outcomes; i++) {
+		const struct pp_outcome *oc = &s->outcomes[i];
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "bdf", json_object_new_string(oc->bdf));
+		json_object_object_add(o, "from", json_string_or_null(oc->from));
+		json_object_object_add(o, "to", json_string_or_null(oc->to));
+		json_object_object_add(o, "result", json_object_new_string(oc->result));
+		json_object_object_add(o, "vfio_files", json_strv(&oc->vfio));
+		json_object_object_add(o, "also_reset", json_strv(&oc->also));
+		json_object_object_add(o, "message", json_string_or_null(oc->message));
+		json_object_array_add(fns, o);
+	}
+	json_object_object_add(doc, "functions", fns);
+	return doc;
 }

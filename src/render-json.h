@@ -50,4 +50,10 @@ struct pp_redaction;
 json_object *json_report_head(const struct pp_model *m, const char *source, const char *date,
 			      const struct pp_redaction *redaction);
 
+/* The document unbind, reset and rebind print with --json: every step
+ * (planned in a dry run, made otherwise) and what became of each function;
+ * schema/pcipass.schema.json's $defs/mutation.  status: the exit status. */
+struct pp_session;
+json_object *json_mutation(const struct pp_session *s, int status);
+
 #endif

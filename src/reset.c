@@ -252,6 +252,13 @@ int reset_apply(struct pp_session *s, const struct pp_reset_plan *p, char **why,
 		} else if (*why) {
 			*note = xstrdup("reset_method restored");
 		}
+		if (e >= 0 && !s->dry_run) {
+			char now[256];
+			ssize_t n = root_read_attr(s->m->root, path, now, sizeof(now));
+
+			verified(s, n >= 0 && strcmp(now, old_list) == 0, "%s reset_method is '%s' again", f->bdf,
+				 old_list);
+		}
 		free(path);
 	}
 	free(old_list);

@@ -295,10 +295,24 @@ static int write_all(int fd, const char *s, size_t len)
 	return 0;
 }
 
-int state_save(const struct pp_state *st, const struct pp_moved *mv)
+char *moved_text(const struct pp_moved *mv)
 {
 	struct pp_record rec = { 0 };
-	char *fields, *text, *tmp;
+	char *fields, *text;
+
+	record_set(&rec, "driver", mv->driver);
+	record_set(&rec, "override", mv->override);
+	record_set(&rec, "target", mv->target);
+	fields = record_format(&rec);
+	record_free(&rec);
+	text = xasprintf("# %s: moved by pcipass; 'pcipass rebind %s' restores it\n%s", mv->bdf, mv->bdf, fields);
+	free(fields);
+	return text;
+}
+
+int state_save(const struct pp_state *st, const struct pp_moved *mv)
+{
+	char *text, *tmp;
 	int fd, err;
 
 	/* Validated on the way in as on the way out: a record holds driver names only. */
@@ -315,20 +329,9 @@ int state_save(const struct pp_state *st, const struct pp_moved *mv)
 		free(shown);
 		return -1;
 	}
-	record_set(&rec, "driver", mv->driver);
-	record_set(&rec, "override", mv->override);
-	record_set(&rec, "target", mv->target);
-	fields = record_format(&rec);
-	record_free(&rec);
-	text = xasprintf("# %s: moved by pcipass; 'pcipass rebind %s' restores it\n%s", mv->bdf, mv->bdf, fields);
-	free(fields);
-	if (st->dry_run || pp_verbose)
-		printf("save " STATE_DIR "/%s <- driver=%s override=%s target=%s\n", mv->bdf,
-		       mv->driver ? mv->driver : "", mv->override ? mv->override : "", mv->target ? mv->target : "");
-	if (st->dry_run) {
-		free(text);
+	if (st->dry_run)
 		return 0;
-	}
+	text = moved_text(mv);
 	tmp = xasprintf(".%s.%ld.tmp", mv->bdf, (long)getpid());
 	fd = openat(st->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
@@ -364,8 +367,6 @@ fail:
 
 int state_drop(const struct pp_state *st, const char *bdf)
 {
-	if (st->dry_run || pp_verbose)
-		printf("remove " STATE_DIR "/%s\n", bdf);
 	if (st->dry_run || st->dirfd < 0)
 		return 0;
 	if (unlinkat(st->dirfd, bdf, 0) < 0 && errno != ENOENT)

@@ -38,7 +38,7 @@ struct pp_state {
 };
 
 /*
- * Nothing here prints: a failure returns PP_EXIT_ERROR or -1 with the
+ * Nothing here prints (the session in mutate.c shows the plan): a failure returns PP_EXIT_ERROR or -1 with the
  * message ("<path>: <why>") left for pp_report (util.h).
  *
  * Open (creating it unless dry_run) the state directory below the root and
@@ -59,6 +59,8 @@ int state_load(const struct pp_state *st, const char *bdf, struct pp_moved *out)
 /* Write the record atomically.  0, or -1 (message pending); the old record
  * survives a failure.  A record that is not moved_valid is refused (EINVAL). */
 int state_save(const struct pp_state *st, const struct pp_moved *mv);
+/* The record's text as state_save writes it (malloc'd). */
+char *moved_text(const struct pp_moved *mv);
 /* Remove the record (absent is fine).  0, or -1 (message pending). */
 int state_drop(const struct pp_state *st, const char *bdf);
 /* The BDFs that have a record, sorted; names that are not BDFs are skipped. */

@@ -656,6 +656,106 @@ int root_write_attr(const struct pp_root *r, const char *rel, const char *value)
 	return 0;
 }
 
+/* dir (under the root) as a directory descriptor, made as `mkdir -p` would
+ * (0755) where missing; a link anywhere on the way is refused (ENOTDIR),
+ * not followed. */
+static int open_conf_dir(const struct pp_root *r, const char *dir)
+{
+	char *copy = xstrdup(dir), *save = NULL;
+	int fd = rooted_open(r, ".", O_RDONLY | O_DIRECTORY, NULL);
+
+	for (char *comp = strtok_r(copy, "/", &save); comp && fd >= 0; comp = strtok_r(NULL, "/", &save)) {
+		int next;
+
+		if (strcmp(comp, ".") == 0 || strcmp(comp, "..") == 0) {
+			close(fd);
+			fd = -EINVAL;
+			break;
+		}
+		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT && (mkdirat(fd, comp, 0755) == 0 || errno == EEXIST))
+			next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0)
+			next = errno == ELOOP ? -ENOTDIR : -errno;
+		close(fd);
+		fd = next;
+	}
+	free(copy);
+	return fd;
+}
+
+/* name in dirfd is absent (1), a regular file (0), or something else (-EINVAL). */
+static int absent_or_regular(int dirfd, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 1 : -errno;
+	return S_ISREG(st.st_mode) ? 0 : -EINVAL;
+}
+
+int root_replace_file(const struct pp_root *r, const char *dir, const char *name, const char *content)
+{
+	size_t len = strlen(content);
+	char *tmp;
+	int dfd, fd, rc;
+	ssize_t n;
+
+	if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return fail(-EINVAL), -EINVAL;
+	dfd = open_conf_dir(r, dir);
+	if (dfd < 0)
+		return fail(dfd), dfd;
+	rc = absent_or_regular(dfd, name);
+	if (rc < 0) {
+		close(dfd);
+		return fail(rc), rc;
+	}
+	tmp = xasprintf(".%s.%ld.tmp", name, (long)getpid());
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	do
+		n = write(fd, content, len);
+	while (n < 0 && errno == EINTR);
+	rc = n < 0 ? -errno : (size_t)n != len ? -EIO : 0;
+	if (!rc && fsync(fd) < 0)
+		rc = -errno;
+	if (close(fd) < 0 && !rc)
+		rc = -errno;
+	if (!rc && renameat(dfd, tmp, dfd, name) < 0)
+		rc = -errno;
+	if (rc)
+		unlinkat(dfd, tmp, 0);
+	else
+		fsync(dfd);	/* the rename is durable once the directory is */
+out:
+	free(tmp);
+	close(dfd);
+	return rc ? (fail(rc), rc) : 0;
+}
+
+int root_remove_file(const struct pp_root *r, const char *dir, const char *name)
+{
+	int dfd = rooted_open(r, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, NULL), rc;
+
+	if (dfd == -ENOENT)
+		return 0;
+	if (dfd < 0)
+		return fail(dfd), dfd;
+	rc = absent_or_regular(dfd, name);
+	if (rc == 0 && unlinkat(dfd, name, 0) < 0)
+		rc = errno == ENOENT ? 0 : -errno;
+	else if (rc == 1)
+		rc = 0;
+	if (rc == 0)
+		fsync(dfd);
+	close(dfd);
+	return rc ? (fail(rc), rc) : 0;
+}
+
 int root_check_owner(const struct pp_root *r, uid_t uid, char **why)
 {
 	struct stat st;

@@ -78,6 +78,19 @@ bool root_list_dir(const struct pp_root *r, const char *rel, struct pp_strv *out
  */
 int root_write_attr(const struct pp_root *r, const char *rel, const char *value);
 
+/*
+ * The one writer of a configuration file under the root (driverctl's saved
+ * overrides: etc/driverctl.d/pci-<BDF>), with root_write_attr's care: the
+ * directory dir is resolved inside the root (its last component created
+ * 0755 when missing, never followed when a link), content goes to a new
+ * temporary file (O_EXCL, O_NOFOLLOW) that is fsync'ed and renamed over
+ * name, so a reader sees the old file or the new one, never a part.  An
+ * existing name that is not a regular file is refused (EINVAL).  0 or -errno.
+ */
+int root_replace_file(const struct pp_root *r, const char *dir, const char *name, const char *content);
+/* Remove dir/name (a regular file; absent is fine).  0 or -errno. */
+int root_remove_file(const struct pp_root *r, const char *dir, const char *name);
+
 /* Names that may become part of a path: driver names, interface names. */
 bool valid_driver_name(const char *s);
 

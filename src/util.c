@@ -343,3 +343,30 @@ char *pp_escape(const char *s, size_t max)
 		sb_add(&b, "...");
 	return sb_take(&b);
 }
+
+char *sh_quote(const char *s)
+{
+	struct sbuf b = { 0 };
+	char *shown;
+	bool ascii = true, bare;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p && ascii; p++)
+		ascii = *p >= 0x20 && *p < 0x7f;
+	/* Printable ASCII is kept byte for byte (a backslash included). */
+	shown = ascii ? xstrdup(s) : pp_escape(s, 0);
+	bare = *shown != '\0';
+
+	for (const char *p = shown; *p && bare; p++)
+		bare = strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-./:@%+=,", *p) != NULL;
+	if (bare)
+		return shown;
+	sb_add(&b, "'");
+	for (const char *p = shown; *p; p++)
+		if (*p == '\'')
+			sb_add(&b, "'\\''");
+		else
+			sb_add(&b, "%c", *p);
+	sb_add(&b, "'");
+	free(shown);
+	return sb_take(&b);
+}

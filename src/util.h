@@ -78,6 +78,11 @@ char *sb_take(struct sbuf *b);
  * UTF-8 as \xHH (backslash as \\), cut after max bytes with "..." (0: whole).
  * The one escaping function for strings from sysfs or argv.  Never NULL. */
 char *pp_escape(const char *s, size_t max);
+/* s as one word a POSIX shell reads back unchanged: bare when it holds only
+ * safe characters, else in single quotes ('\'' for a quote).  A control
+ * character or invalid UTF-8 is shown as pp_escape shows it (a terminal
+ * never sees it raw; such a word no longer pastes exactly). */
+char *sh_quote(const char *s);
 /* Length of the valid UTF-8 sequence at s (1-4, at most avail), or 0. */
 size_t utf8_valid_len(const unsigned char *s, size_t avail);
 

@@ -393,7 +393,7 @@ setup() {
 	echo "$output" | jq -e '.functions[0].reset.set_reset == false'
 }
 
-@test "in-use-by-vm: a running guest holds the group; reset and rebind refuse it, --force or not" {
+@test "in-use-by-vm: a running guest holds the group; reset and rebind refuse it, whatever the flags" {
 	run findings "$(snapshot derived/vfio-in-use)" 03:00.0
 	assert_output "0000:03:00.0 in-use-by-vm:blocker"
 	run --separate-stderr pp --sysroot "$(snapshot derived/vfio-in-use)" explain --json 03:00.0
@@ -401,7 +401,7 @@ setup() {
 	echo "$output" | jq -e '.functions[0].findings[0].evidence == ["proc/*/fd: pid 4242 (qemu-system-x86, guest win11): /dev/vfio/8"]'
 	run findings "$(snapshot vfio)" 03:00.0
 	refute_output --partial in-use-by-vm
-	for cmd in "reset --dry-run" "reset --dry-run --force" "rebind --dry-run"; do
+	for cmd in "reset --dry-run" "reset --dry-run --force-in-use" "reset --dry-run --force-in-use --force-boot-vga" "rebind --dry-run"; do
 		# shellcheck disable=SC2086 # cmd's words are meant to split
 		run --separate-stderr pp --sysroot "$(snapshot derived/vfio-in-use)" $cmd 03:00.0
 		assert_failure 1

@@ -21,17 +21,23 @@ findings_all() {
 	"$PCIPASS" --sysroot "$1" explain --all --json | jq -r "$FINDINGS_JQ"
 }
 
-# validate_schema: JSON on stdin against schema/pcipass.schema.json
-# (draft 2020-12); prints the first errors and fails when there are any.
+# validate_schema [DEF]: JSON on stdin against schema/pcipass.schema.json
+# (draft 2020-12), or against its $defs/DEF (the mutation document);
+# prints the first errors and fails when there are any.
 validate_schema() {
 	python3 -c '
 import json, sys
 import jsonschema
 schema = json.load(open(sys.argv[1]))
 jsonschema.Draft202012Validator.check_schema(schema)
+if len(sys.argv) > 2:
+    if sys.argv[2] not in schema["$defs"]:
+        sys.exit("no $defs/" + sys.argv[2])
+    schema = {"$schema": schema["$schema"], "$id": schema["$id"], "$defs": schema["$defs"],
+              "$ref": "#/$defs/" + sys.argv[2]}
 errors = list(jsonschema.Draft202012Validator(schema).iter_errors(json.load(sys.stdin)))
 for e in errors[:5]:
     print("/".join(map(str, e.absolute_path)) + ": " + e.message[:400])
 sys.exit(1 if errors else 0)
-' "$TOP_SRCDIR/schema/pcipass.schema.json"
+' "$TOP_SRCDIR/schema/pcipass.schema.json" "$@"
 }

@@ -32,32 +32,32 @@ records() {
 
 # ---- --dry-run: the exact writes, and nothing written -----------------------
 
-@test "unbind --dry-run prints the record and the three writes, and changes no file" {
+@test "unbind --dry-run prints the record and the three writes as shell lines, and changes no file" {
 	dir=$(fresh vfio)
 	before=$(tree "$dir")
 	run --separate-stderr pp --sysroot "$dir" unbind --dry-run 00:1f.3
 	assert_success
-	assert_output "save run/pcipass/0000:00:1f.3 <- driver=i801_smbus override= target=vfio-pci
-write 0000:00:1f.3/driver_override <- vfio-pci
-write sys/bus/pci/drivers/i801_smbus/unbind <- 0000:00:1f.3
-write sys/bus/pci/drivers_probe <- 0000:00:1f.3
-0000:00:1f.3: i801_smbus -> vfio-pci (dry run: nothing written)"
+	assert_output "mkdir -p $dir/run/pcipass
+printf '%s\\n' '# 0000:00:1f.3: moved by pcipass; '\\''pcipass rebind 0000:00:1f.3'\\'' restores it' driver=i801_smbus override= target=vfio-pci > $dir/run/pcipass/0000:00:1f.3
+echo vfio-pci > $dir/sys/bus/pci/devices/0000:00:1f.3/driver_override
+echo 0000:00:1f.3 > $dir/sys/bus/pci/drivers/i801_smbus/unbind
+echo 0000:00:1f.3 > $dir/sys/bus/pci/drivers_probe
+# 0000:00:1f.3: i801_smbus -> vfio-pci (dry run: nothing written)"
 	[ "$stderr" = "" ]
 	[ "$(tree "$dir")" = "$before" ]
 	[ ! -e "$dir/run" ]
 }
 
-@test "unbind --dry-run --force on an in-use NIC warns with the finding and prints the writes" {
+@test "unbind --dry-run --force-in-use on an in-use NIC warns with the finding and prints the writes" {
 	dir=$(fresh vfio)
 	before=$(tree "$dir")
-	run --separate-stderr pp --sysroot "$dir" unbind --dry-run --force 01:00.0
+	run --separate-stderr pp --sysroot "$dir" unbind --dry-run --force-in-use 01:00.0
 	assert_success
-	assert_output "save run/pcipass/0000:01:00.0 <- driver=virtio-pci override= target=vfio-pci
-write 0000:01:00.0/driver_override <- vfio-pci
-write sys/bus/pci/drivers/virtio-pci/unbind <- 0000:01:00.0
-write sys/bus/pci/drivers_probe <- 0000:01:00.0
-0000:01:00.0: virtio-pci -> vfio-pci (dry run: nothing written)"
-	[[ "$stderr" == "pcipass: 0000:01:00.0: warning: "*"eth1"*" (going ahead: --force)" ]]
+	assert_line --index 2 "echo vfio-pci > $dir/sys/bus/pci/devices/0000:01:00.0/driver_override"
+	assert_line --index 3 "echo 0000:01:00.0 > $dir/sys/bus/pci/drivers/virtio-pci/unbind"
+	assert_line --index 4 "echo 0000:01:00.0 > $dir/sys/bus/pci/drivers_probe"
+	assert_line --index 5 "# 0000:01:00.0: virtio-pci -> vfio-pci (dry run: nothing written)"
+	[[ "$stderr" == "pcipass: 0000:01:00.0: warning: "*"eth1"*" (going ahead: --force-in-use)" ]]
 	[ "$(tree "$dir")" = "$before" ]
 }
 
@@ -66,11 +66,9 @@ write sys/bus/pci/drivers_probe <- 0000:01:00.0
 	mkdir "$dir/sys/bus/pci/drivers/pci-stub"
 	run --separate-stderr pp --sysroot "$dir" unbind -n --driver pci-stub 00:1f.3
 	assert_success
-	assert_output "save run/pcipass/0000:00:1f.3 <- driver=i801_smbus override= target=pci-stub
-write 0000:00:1f.3/driver_override <- pci-stub
-write sys/bus/pci/drivers/i801_smbus/unbind <- 0000:00:1f.3
-write sys/bus/pci/drivers_probe <- 0000:00:1f.3
-0000:00:1f.3: i801_smbus -> pci-stub (dry run: nothing written)"
+	assert_line --index 1 --partial " driver=i801_smbus override= target=pci-stub > $dir/run/pcipass/0000:00:1f.3"
+	assert_line --index 2 "echo pci-stub > $dir/sys/bus/pci/devices/0000:00:1f.3/driver_override"
+	assert_line --index 5 "# 0000:00:1f.3: i801_smbus -> pci-stub (dry run: nothing written)"
 }
 
 @test "unbind --group --dry-run records every endpoint of the group before the first write" {
@@ -79,16 +77,18 @@ write sys/bus/pci/drivers_probe <- 0000:00:1f.3
 	before=$(tree "$dir")
 	run --separate-stderr pp --sysroot "$dir" unbind --group --dry-run 02:02.0
 	assert_success
-	assert_output "save run/pcipass/0000:02:02.0 <- driver=e1000 override= target=vfio-pci
-save run/pcipass/0000:02:01.0 <- driver=8139cp override= target=vfio-pci
-write 0000:02:02.0/driver_override <- vfio-pci
-write sys/bus/pci/drivers/e1000/unbind <- 0000:02:02.0
-write sys/bus/pci/drivers_probe <- 0000:02:02.0
-0000:02:02.0: e1000 -> vfio-pci (dry run: nothing written)
-write 0000:02:01.0/driver_override <- vfio-pci
-write sys/bus/pci/drivers/8139cp/unbind <- 0000:02:01.0
-write sys/bus/pci/drivers_probe <- 0000:02:01.0
-0000:02:01.0: 8139cp -> vfio-pci (dry run: nothing written)"
+	assert_output "mkdir -p $dir/run/pcipass
+printf '%s\\n' '# 0000:02:02.0: moved by pcipass; '\\''pcipass rebind 0000:02:02.0'\\'' restores it' driver=e1000 override= target=vfio-pci > $dir/run/pcipass/0000:02:02.0
+mkdir -p $dir/run/pcipass
+printf '%s\\n' '# 0000:02:01.0: moved by pcipass; '\\''pcipass rebind 0000:02:01.0'\\'' restores it' driver=8139cp override= target=vfio-pci > $dir/run/pcipass/0000:02:01.0
+echo vfio-pci > $dir/sys/bus/pci/devices/0000:02:02.0/driver_override
+echo 0000:02:02.0 > $dir/sys/bus/pci/drivers/e1000/unbind
+echo 0000:02:02.0 > $dir/sys/bus/pci/drivers_probe
+# 0000:02:02.0: e1000 -> vfio-pci (dry run: nothing written)
+echo vfio-pci > $dir/sys/bus/pci/devices/0000:02:01.0/driver_override
+echo 0000:02:01.0 > $dir/sys/bus/pci/drivers/8139cp/unbind
+echo 0000:02:01.0 > $dir/sys/bus/pci/drivers_probe
+# 0000:02:01.0: 8139cp -> vfio-pci (dry run: nothing written)"
 	[ "$(tree "$dir")" = "$before" ]
 }
 
@@ -100,12 +100,21 @@ write sys/bus/pci/drivers_probe <- 0000:02:01.0
 	[ "$(records "$dir")" = "" ]
 }
 
-@test "unbind --dry-run without vfio-pci loaded says so and writes nothing" {
+@test "vfio-pci not loaded on a --sysroot: the dry run says the live host would load it, a real run refuses" {
 	dir=$(fresh rootports)
+	before=$(tree "$dir")
 	run --separate-stderr pp --sysroot "$dir" unbind --dry-run 02:00.0
+	assert_success
+	assert_line --index 0 "# modprobe vfio-pci (not for a --sysroot: the live host would load it here)"
+	assert_line --index 3 "echo vfio-pci > $dir/sys/bus/pci/devices/0000:02:00.0/driver_override"
+	[ "$stderr" = "" ]
+	[ "$(tree "$dir")" = "$before" ]
+	run --separate-stderr pp --sysroot "$dir" unbind 02:00.0
 	assert_failure 2
 	assert_output ""
-	[ "$stderr" = "pcipass: vfio-pci: driver not loaded (modprobe vfio-pci)" ]
+	[ "$stderr" = "pcipass: vfio-pci: driver not loaded, and pcipass loads no module for a --sysroot (on the live host it would load vfio-pci as modprobe does)" ]
+	[ "$(records "$dir")" = "" ]
+	[ "$(tree "$dir" | grep -v 'run/pcipass\|^\./run$')" = "$before" ]
 }
 
 @test "reset --dry-run selects the method, resets, and restores reset_method" {
@@ -113,20 +122,20 @@ write sys/bus/pci/drivers_probe <- 0000:02:01.0
 	before=$(tree "$dir")
 	run --separate-stderr pp --sysroot "$dir" reset --dry-run 02:00.0
 	assert_success
-	assert_output "write 0000:02:00.0/reset_method <- pm
-write 0000:02:00.0/reset <- 1
-write 0000:02:00.0/reset_method <- pm bus
-0000:02:00.0: reset by pm (dry run: nothing written)"
+	assert_output "echo pm > $dir/sys/bus/pci/devices/0000:02:00.0/reset_method
+echo 1 > $dir/sys/bus/pci/devices/0000:02:00.0/reset
+echo 'pm bus' > $dir/sys/bus/pci/devices/0000:02:00.0/reset_method
+# 0000:02:00.0: reset by pm (dry run: nothing written)"
 	run --separate-stderr pp --sysroot "$dir" reset --dry-run --method bus 03:00.0
 	assert_success
-	assert_output "write 0000:03:00.0/reset_method <- bus
-write 0000:03:00.0/reset <- 1
-write 0000:03:00.0/reset_method <- flr bus
-0000:03:00.0: reset by bus (dry run: nothing written)"
+	assert_output "echo bus > $dir/sys/bus/pci/devices/0000:03:00.0/reset_method
+echo 1 > $dir/sys/bus/pci/devices/0000:03:00.0/reset
+echo 'flr bus' > $dir/sys/bus/pci/devices/0000:03:00.0/reset_method
+# 0000:03:00.0: reset by bus (dry run: nothing written)"
 	run --separate-stderr pp --sysroot "$dir" reset --dry-run --method slot 03:00.0
 	assert_success
-	assert_line --index 0 "write 0000:03:00.0/reset_method <- bus"
-	assert_line --index 3 "0000:03:00.0: reset by slot (dry run: nothing written)"
+	assert_line --index 0 "echo bus > $dir/sys/bus/pci/devices/0000:03:00.0/reset_method"
+	assert_line --index 3 "# 0000:03:00.0: reset by slot (dry run: nothing written)"
 	[ "$(tree "$dir")" = "$before" ]
 }
 
@@ -140,8 +149,9 @@ write 0000:03:00.0/reset_method <- flr bus
 	[ "$(pp --sysroot "$dir" list --json | jq -r '[.functions[] | select(.address | startswith("0000:02:")) | .driver] | join(" ")')" = "vfio-pci vfio-pci" ]
 	run --separate-stderr pp --sysroot "$dir" reset --dry-run 02:01.0
 	assert_success
-	assert_output "write 0000:02:01.0/reset <- 1
-0000:02:01.0: reset by bus (dry run: nothing written)"
+	# The other function below the bridge is reset too, and named.
+	assert_output "echo 1 > $dir/sys/bus/pci/devices/0000:02:01.0/reset
+# 0000:02:01.0: reset by bus, also resetting 0000:02:02.0 (dry run: nothing written)"
 }
 
 @test "reset: a method the kernel does not offer, or an unknown one, is an error" {
@@ -165,11 +175,11 @@ Try 'pcipass --help'." ]
 	before=$(tree "$dir")
 	run --separate-stderr pp --sysroot "$dir" rebind --dry-run 02:00.0
 	assert_success
-	assert_output "write 0000:02:00.0/driver_override <- \\n
-write sys/bus/pci/drivers/vfio-pci/unbind <- 0000:02:00.0
-write sys/bus/pci/drivers/e1000e/bind <- 0000:02:00.0
-remove run/pcipass/0000:02:00.0
-0000:02:00.0: vfio-pci -> e1000e (dry run: nothing written)"
+	assert_output "echo > $dir/sys/bus/pci/devices/0000:02:00.0/driver_override
+echo 0000:02:00.0 > $dir/sys/bus/pci/drivers/vfio-pci/unbind
+echo 0000:02:00.0 > $dir/sys/bus/pci/drivers/e1000e/bind
+rm -f $dir/run/pcipass/0000:02:00.0
+# 0000:02:00.0: vfio-pci -> e1000e (dry run: nothing written)"
 	[ "$(tree "$dir")" = "$before" ]
 }
 
@@ -180,12 +190,12 @@ remove run/pcipass/0000:02:00.0
 	run --separate-stderr pp --sysroot "$dir" rebind --dry-run 02:00.0
 	assert_success
 	# Set first, the override would make the bind fail: it goes back last.
-	assert_output "write 0000:02:00.0/driver_override <- \\n
-write sys/bus/pci/drivers/vfio-pci/unbind <- 0000:02:00.0
-write sys/bus/pci/drivers/e1000e/bind <- 0000:02:00.0
-write 0000:02:00.0/driver_override <- pci-stub
-remove run/pcipass/0000:02:00.0
-0000:02:00.0: vfio-pci -> e1000e (dry run: nothing written)"
+	assert_output "echo > $dir/sys/bus/pci/devices/0000:02:00.0/driver_override
+echo 0000:02:00.0 > $dir/sys/bus/pci/drivers/vfio-pci/unbind
+echo 0000:02:00.0 > $dir/sys/bus/pci/drivers/e1000e/bind
+echo pci-stub > $dir/sys/bus/pci/devices/0000:02:00.0/driver_override
+rm -f $dir/run/pcipass/0000:02:00.0
+# 0000:02:00.0: vfio-pci -> e1000e (dry run: nothing written)"
 }
 
 @test "rebind --all --dry-run: every record; a function recorded as driverless is reprobed" {
@@ -195,16 +205,16 @@ remove run/pcipass/0000:02:00.0
 	printf 'driver=\noverride=\ntarget=vfio-pci\n' > "$dir/run/pcipass/0000:03:00.0"
 	run --separate-stderr pp --sysroot "$dir" rebind --all --dry-run
 	assert_success
-	assert_output "write 0000:02:00.0/driver_override <- \\n
-write sys/bus/pci/drivers/vfio-pci/unbind <- 0000:02:00.0
-write sys/bus/pci/drivers/e1000e/bind <- 0000:02:00.0
-remove run/pcipass/0000:02:00.0
-0000:02:00.0: vfio-pci -> e1000e (dry run: nothing written)
-write 0000:03:00.0/driver_override <- \\n
-write sys/bus/pci/drivers/vfio-pci/unbind <- 0000:03:00.0
-write sys/bus/pci/drivers_probe <- 0000:03:00.0
-remove run/pcipass/0000:03:00.0
-0000:03:00.0: vfio-pci -> (reprobe) (dry run: nothing written)"
+	assert_output "echo > $dir/sys/bus/pci/devices/0000:02:00.0/driver_override
+echo 0000:02:00.0 > $dir/sys/bus/pci/drivers/vfio-pci/unbind
+echo 0000:02:00.0 > $dir/sys/bus/pci/drivers/e1000e/bind
+rm -f $dir/run/pcipass/0000:02:00.0
+# 0000:02:00.0: vfio-pci -> e1000e (dry run: nothing written)
+echo > $dir/sys/bus/pci/devices/0000:03:00.0/driver_override
+echo 0000:03:00.0 > $dir/sys/bus/pci/drivers/vfio-pci/unbind
+echo 0000:03:00.0 > $dir/sys/bus/pci/drivers_probe
+rm -f $dir/run/pcipass/0000:03:00.0
+# 0000:03:00.0: vfio-pci -> (reprobe) (dry run: nothing written)"
 }
 
 @test "rebind of a function pcipass has no record of and a host driver holds: nothing to do" {
@@ -232,17 +242,27 @@ remove run/pcipass/0000:03:00.0
 	run --separate-stderr pp --sysroot "$dir" unbind 01:00.0
 	assert_failure 1
 	assert_output ""
-	[[ "$stderr" == "pcipass: 0000:01:00.0: refused: "*"interface eth1 is up"*" (use --force to override)" ]]
+	[[ "$stderr" == "pcipass: 0000:01:00.0: refused: "*"interface eth1 is up"*" (use --force-in-use to override)" ]]
 	[ "$(tree "$dir" | grep -v '^\./run\|run/pcipass')" = "$before" ]
 	[ "$(records "$dir")" = "" ]
 }
 
-@test "unbind of a root port is refused (not-endpoint) and changes no file" {
+@test "a root port or the host bridge is refused whatever the flags (not-endpoint has no override)" {
 	dir=$(fresh vfio)
 	before=$(tree "$dir/sys")
-	run --separate-stderr pp --sysroot "$dir" unbind 00:02.0
+	run --separate-stderr pp --sysroot "$dir" unbind --force-in-use --force-boot-vga 00:02.0
 	assert_failure 1
-	[[ "$stderr" == "pcipass: 0000:00:02.0: refused: "*"not an endpoint"*" (use --force to override)" ]]
+	[[ "$stderr" == "pcipass: 0000:00:02.0: refused: "*"not an endpoint"*" (no override)" ]]
+	for cmd in "unbind -n --force-in-use --force-boot-vga" "reset -n --force-in-use --force-boot-vga"; do
+		run --separate-stderr pp --sysroot "$dir" $cmd 00:00.0
+		assert_failure 1
+		assert_output ""
+		[[ "$stderr" == "pcipass: 0000:00:00.0: refused: "*"is the host bridge: the host needs it"*" (no override)" ]]
+	done
+	run --separate-stderr pp --sysroot "$dir" unbind --force 00:02.0
+	assert_failure 2
+	[ "$stderr" = "pcipass: --force: unknown option
+Try 'pcipass --help'." ]
 	[ "$(tree "$dir/sys")" = "$before" ]
 	[ "$(records "$dir")" = "" ]
 }
@@ -252,7 +272,7 @@ remove run/pcipass/0000:03:00.0
 	before=$(tree "$dir/sys")
 	run --separate-stderr pp --sysroot "$dir" unbind 00:01.0
 	assert_failure 1
-	[[ "$stderr" == *"pcipass: 0000:00:01.0: refused: "*"boot VGA"*" (use --force to override)"* ]]
+	[[ "$stderr" == *"pcipass: 0000:00:01.0: refused: "*"boot VGA"*" (use --force-boot-vga to override)"* ]]
 	[ "$(printf '%s\n' "$stderr" | grep -c '^pcipass: 0000:00:01.0: refused: ')" -ge 1 ]
 	[ "$(tree "$dir/sys")" = "$before" ]
 }
@@ -260,7 +280,7 @@ remove run/pcipass/0000:03:00.0
 @test "a bus reset that would hit a host-bound bystander is refused, --force or not" {
 	dir=$(fresh pcibridge)
 	before=$(tree "$dir/sys")
-	for force in "" --force; do
+	for force in "" --force-in-use; do
 		run --separate-stderr pp --sysroot "$dir" reset $force --method bus 02:01.0
 		assert_failure 1
 		assert_output ""
@@ -335,12 +355,15 @@ Try 'pcipass --help'." ]
 	dir=$(fresh vfio)
 	run --separate-stderr pp -v --sysroot "$dir" unbind 00:1f.3
 	assert_failure 2
-	assert_output "save run/pcipass/0000:00:1f.3 <- driver=i801_smbus override= target=vfio-pci
-write 0000:00:1f.3/driver_override <- vfio-pci
-write sys/bus/pci/drivers/i801_smbus/unbind <- 0000:00:1f.3
-write sys/bus/pci/drivers_probe <- 0000:00:1f.3
-write 0000:00:1f.3/driver_override <- \\n
-remove run/pcipass/0000:00:1f.3"
+	assert_output "mkdir -p $dir/run/pcipass
+printf '%s\\n' '# 0000:00:1f.3: moved by pcipass; '\\''pcipass rebind 0000:00:1f.3'\\'' restores it' driver=i801_smbus override= target=vfio-pci > $dir/run/pcipass/0000:00:1f.3
+echo vfio-pci > $dir/sys/bus/pci/devices/0000:00:1f.3/driver_override
+echo 0000:00:1f.3 > $dir/sys/bus/pci/drivers/i801_smbus/unbind
+echo 0000:00:1f.3 > $dir/sys/bus/pci/drivers_probe
+# not verified: 0000:00:1f.3 is on i801_smbus
+echo > $dir/sys/bus/pci/devices/0000:00:1f.3/driver_override
+# verified: 0000:00:1f.3 is on i801_smbus
+rm -f $dir/run/pcipass/0000:00:1f.3"
 	[ "$stderr" = "pcipass: 0000:00:1f.3: unbind failed: vfio-pci did not bind it (driver now: i801_smbus)
 pcipass: 0000:00:1f.3: rolled back: on i801_smbus again" ]
 	[ "$(records "$dir")" = "" ]
@@ -360,7 +383,8 @@ target=vfio-pci" ]
 	# Nothing was written to sysfs, so rebind has nothing to undo but the record.
 	run --separate-stderr pp -v --sysroot "$dir" rebind 00:1f.3
 	assert_success
-	assert_output "remove run/pcipass/0000:00:1f.3
+	assert_output "# verified: 0000:00:1f.3 is on i801_smbus
+rm -f $dir/run/pcipass/0000:00:1f.3
 0000:00:1f.3: i801_smbus -> i801_smbus"
 	[ "$(records "$dir")" = "" ]
 }

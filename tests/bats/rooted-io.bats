@@ -67,7 +67,7 @@ swap_race() {
 	mknod "$dir/sys/bus/pci/drivers/virtio-pci/unbind" c 1 3
 	# LeakSanitizer cannot run under ptrace: off for this one run
 	ASAN_OPTIONS=detect_leaks=0 run --separate-stderr timeout 20 strace -f -qq -e trace=open,openat,openat2 -o "$BATS_TEST_TMPDIR/trace" \
-		"$PCIPASS" --sysroot "$dir" unbind --force 01:00.0
+		"$PCIPASS" --sysroot "$dir" unbind --force-in-use 01:00.0
 	assert_failure 2
 	[[ "$stderr" == *"pcipass: 0000:01:00.0: unbind failed: writing 0000:01:00.0 to sys/bus/pci/drivers/virtio-pci/unbind: Invalid argument"* ]]
 	! grep 'virtio-pci/unbind' "$BATS_TEST_TMPDIR/trace" | grep -v O_PATH
@@ -80,7 +80,7 @@ swap_race() {
 	run --separate-stderr timeout 10 "$PCIPASS" --sysroot "$dir" rebind --dry-run 01:00.0
 	assert_failure 2
 	[ "$stderr" = "pcipass: $dir/run/pcipass/0000:01:00.0: not a regular file" ]
-	run --separate-stderr timeout 10 "$PCIPASS" --sysroot "$dir" unbind --force 01:00.0
+	run --separate-stderr timeout 10 "$PCIPASS" --sysroot "$dir" unbind --force-in-use 01:00.0
 	assert_failure 2
 	[ "$stderr" = "pcipass: $dir/run/pcipass/0000:01:00.0: not a regular file" ]
 }
@@ -89,7 +89,7 @@ swap_race() {
 	dir=$(fresh vfio)
 	rm "$dir/sys/bus/pci/drivers/virtio-pci/unbind"
 	mkfifo "$dir/sys/bus/pci/drivers/virtio-pci/unbind"
-	run --separate-stderr timeout 10 "$PCIPASS" --sysroot "$dir" unbind --force 01:00.0
+	run --separate-stderr timeout 10 "$PCIPASS" --sysroot "$dir" unbind --force-in-use 01:00.0
 	assert_failure 2
 	[[ "$stderr" == *"virtio-pci/unbind: Invalid argument"* ]]
 	dir=$(fresh vfio)
@@ -108,7 +108,7 @@ swap_race() {
 	dir=$(fresh vfio)
 	mkdir -p "$dir/run/pcipass"
 	mkfifo "$dir/run/pcipass/lock"
-	run --separate-stderr timeout 10 "$PCIPASS" --sysroot "$dir" unbind --force 01:00.0
+	run --separate-stderr timeout 10 "$PCIPASS" --sysroot "$dir" unbind --force-in-use 01:00.0
 	assert_failure 2
 	[ "$stderr" = "pcipass: $dir/run/pcipass/lock: not a regular file" ]
 }
@@ -119,7 +119,7 @@ swap_race() {
 	echo 4242 >"$dir/run/pcipass/lock"
 	flock "$dir/run/pcipass/lock" sleep 4 &
 	sleep 0.5
-	PCIPASS_LOCK_TIMEOUT=1 run --separate-stderr timeout 10 "$PCIPASS" --sysroot "$dir" unbind --force 01:00.0
+	PCIPASS_LOCK_TIMEOUT=1 run --separate-stderr timeout 10 "$PCIPASS" --sysroot "$dir" unbind --force-in-use 01:00.0
 	wait
 	assert_failure 2
 	[ "$stderr" = "pcipass: waiting for another pcipass run to finish
@@ -162,7 +162,7 @@ pcipass: $dir/run/pcipass/lock: still held by pid 4242 after 1 s: giving up" ]
 @test "a driver_override that is no driver name is not recorded" {
 	dir=$(fresh vfio)
 	printf 'x\ndriver=nvme\n' >"$dir/$NIC/driver_override"
-	run --separate-stderr timeout 10 "$PCIPASS" --sysroot "$dir" unbind --force 01:00.0
+	run --separate-stderr timeout 10 "$PCIPASS" --sysroot "$dir" unbind --force-in-use 01:00.0
 	assert_failure 2
 	[[ "$stderr" == *"pcipass: 0000:01:00.0: its driver_override 'x\\x0adriver=nvme' is not a driver name: refusing to record it" ]]
 	[ ! -e "$dir/run/pcipass/0000:01:00.0" ]
@@ -194,12 +194,12 @@ pcipass: $dir/run/pcipass/lock: still held by pid 4242 after 1 s: giving up" ]
 @test "a root owned by someone else, or writable by others, is not written under" {
 	dir=$(fresh vfio)
 	chown 65534 "$dir"
-	run --separate-stderr timeout 10 "$PCIPASS" --sysroot "$dir" unbind --force 01:00.0
+	run --separate-stderr timeout 10 "$PCIPASS" --sysroot "$dir" unbind --force-in-use 01:00.0
 	assert_failure 2
 	[ "$stderr" = "pcipass: $dir: owned by uid 65534: refusing to write under it" ]
 	chown "$(id -u)" "$dir"
 	chmod o+w "$dir"
-	run --separate-stderr timeout 10 "$PCIPASS" --sysroot "$dir" unbind --force 01:00.0
+	run --separate-stderr timeout 10 "$PCIPASS" --sysroot "$dir" unbind --force-in-use 01:00.0
 	assert_failure 2
 	[ "$stderr" = "pcipass: $dir: writable by others: refusing to write under it" ]
 	[ ! -e "$dir/run" ]

@@ -171,7 +171,7 @@ refused() {
 	done
 	run --separate-stderr pp --sysroot "$t" reset --dry-run 03:00.0
 	assert_success
-	assert_line --index -1 "0000:03:00.0: reset by flr (dry run: nothing written)"
+	assert_line --index -1 "# 0000:03:00.0: reset by flr (dry run: nothing written)"
 	run --separate-stderr pp --sysroot "$t" snapshot -o "$BATS_TEST_TMPDIR/copy"
 	assert_success
 	run --separate-stderr pp --sysroot "$t" report -o "$BATS_TEST_TMPDIR/report"

@@ -56,8 +56,14 @@ adds=()
 for ids in /usr/share/misc/pci.ids /usr/share/hwdata/pci.ids; do
 	[ -f "$ids" ] && { adds=(--add "$ids:$ids"); break; }
 done
+# driverctl (a bash script) for the --persist round trip; the guest test
+# fails when it is missing.
+dcadds=()
+if dc=$(command -v driverctl) && [ -x /bin/bash ]; then
+	dcadds=(--add-binary /bin/bash:/bin/bash --add "$dc:/usr/sbin/driverctl")
+fi
 "$here/mkinitramfs.sh" "$work/initrd.gz" --init "$here/guest-mutations.sh" \
-	--add-binary "$pcipass:/usr/bin/pcipass" ${adds[@]+"${adds[@]}"} ||
+	--add-binary "$pcipass:/usr/bin/pcipass" ${adds[@]+"${adds[@]}"} ${dcadds[@]+"${dcadds[@]}"} ||
 	broken "building the initramfs failed"
 
 start=$(date +%s)

@@ -150,33 +150,58 @@ t_dry_run() {
 	before=$(picture "$VIRTIO")
 	pp unbind --dry-run "$VIRTIO"
 	want_eq "$rc" 0 "exit status"
-	want_eq "$out" "save run/pcipass/$VIRTIO <- driver=virtio-pci override= target=vfio-pci
-write $VIRTIO/driver_override <- vfio-pci
-write sys/bus/pci/drivers/virtio-pci/unbind <- $VIRTIO
-write sys/bus/pci/drivers_probe <- $VIRTIO
-$VIRTIO: virtio-pci -> vfio-pci (dry run: nothing written)" "stdout"
+	want_eq "$out" "mkdir -p /run/pcipass
+printf '%s\\n' '# $VIRTIO: moved by pcipass; '\\''pcipass rebind $VIRTIO'\\'' restores it' driver=virtio-pci override= target=vfio-pci > /run/pcipass/$VIRTIO
+echo vfio-pci > /sys/bus/pci/devices/$VIRTIO/driver_override
+echo $VIRTIO > /sys/bus/pci/drivers/virtio-pci/unbind
+echo $VIRTIO > /sys/bus/pci/drivers_probe
+# $VIRTIO: virtio-pci -> vfio-pci (dry run: nothing written)" "stdout"
 	want_eq "$(picture "$VIRTIO")" "$before" "host after unbind --dry-run"
 	pp reset --dry-run --method pm "$VIRTIO"
 	want_eq "$rc" 0 "reset --dry-run exit status"
-	want_eq "$out" "write $VIRTIO/reset_method <- pm
-write $VIRTIO/reset <- 1
-write $VIRTIO/reset_method <- flr pm bus
-$VIRTIO: reset by pm (dry run: nothing written)" "reset --dry-run stdout"
+	want_eq "$out" "echo pm > /sys/bus/pci/devices/$VIRTIO/reset_method
+echo 1 > /sys/bus/pci/devices/$VIRTIO/reset
+echo 'flr pm bus' > /sys/bus/pci/devices/$VIRTIO/reset_method
+# $VIRTIO: reset by pm (dry run: nothing written)" "reset --dry-run stdout"
 	want_eq "$(picture "$VIRTIO")" "$before" "host after reset --dry-run"
 	want_eq "$(records)" "" "no records"
 }
-t "--dry-run prints the exact writes and changes nothing" t_dry_run
+t "--dry-run prints the exact writes as shell lines and changes nothing" t_dry_run
+
+t_pasted() {
+	# The plan pasted into sh moves the device as the real run would
+	# (without the checks); pcipass then finds its record and takes it back.
+	pp unbind --dry-run "$VIRTIO"
+	printf '%s\n' "$out" | sh -eu 2>/tmp/sh.err
+	want_eq "$?" 0 "sh ran the plan"
+	want_eq "$(drv "$VIRTIO") $(ovr "$VIRTIO")" "vfio-pci vfio-pci" "moved by the pasted lines"
+	want_has "$(rec "$VIRTIO")" "driver=virtio-pci" "the pasted record"
+	pp -v rebind "$VIRTIO"
+	want_eq "$rc" 0 "rebind: exit status"
+	want_has "$out" "# verified: $VIRTIO is on virtio-pci" "rebind -v: the verification"
+	want_eq "$(drv "$VIRTIO") $(ovr "$VIRTIO")" "virtio-pci (null)" "back"
+	want_eq "$(records)" "" "no records"
+}
+t "unbind --dry-run pasted into sh does the move; rebind -v takes it back, verified" t_pasted
 
 t_refuse_bridge() {
 	bridge=$(basename "$(dirname "$(readlink -f "$dev/$VIRTIO")")")
-	pp unbind "$bridge"
+	pp unbind --force-in-use --force-boot-vga "$bridge"
 	want_eq "$rc" 1 "exit status"
 	want_has "$err" "pcipass: $bridge: refused: " "stderr"
-	want_has "$err" "(use --force to override)" "stderr"
+	want_has "$err" "(no override)" "stderr"
 	want_eq "$(drv "$bridge")" pcieport "bridge keeps pcieport"
+	pp reset --force-in-use --force-boot-vga "$bridge"
+	want_eq "$rc" 1 "reset: exit status"
+	want_has "$err" "not an endpoint" "reset: stderr"
+	host=$(find_dev 0x8086 0x29c0) || host=0000:00:00.0
+	pp unbind --dry-run --force-in-use --force-boot-vga "$host"
+	want_eq "$rc" 1 "host bridge: exit status"
+	want_has "$err" "the host needs it" "host bridge: stderr"
+	want_eq "$out" "" "host bridge: no plan"
 	want_eq "$(records)" "" "no records"
 }
-t "a bridge is refused without --force" t_refuse_bridge
+t "a bridge or the host bridge is refused whatever the flags" t_refuse_bridge
 
 VIRTIO_GROUP=$(grp "$VIRTIO")
 t_unbind() {
@@ -206,9 +231,13 @@ t_reset_flr() {
 	want_eq "$rc" 0 "exit status"
 	want_eq "$out" "$VIRTIO: reset by flr" "stdout"
 	want_eq "$(cat "$dev/$VIRTIO/reset_method")" "flr pm bus" "reset_method after"
-	pp reset --method pm "$VIRTIO"
+	pp -v reset --method pm "$VIRTIO"
 	want_eq "$rc" 0 "--method pm: exit status"
-	want_eq "$out" "$VIRTIO: reset by pm" "--method pm: stdout"
+	want_eq "$out" "echo pm > /sys/bus/pci/devices/$VIRTIO/reset_method
+echo 1 > /sys/bus/pci/devices/$VIRTIO/reset
+echo 'flr pm bus' > /sys/bus/pci/devices/$VIRTIO/reset_method
+# verified: $VIRTIO reset_method is 'flr pm bus' again
+$VIRTIO: reset by pm" "--method pm -v: stdout"
 	want_eq "$(cat "$dev/$VIRTIO/reset_method")" "flr pm bus" "reset_method restored after pm"
 	want_eq "$(drv "$VIRTIO")" vfio-pci "still on vfio-pci"
 	pp reset --method af_flr "$VIRTIO"
@@ -265,19 +294,19 @@ t_host_in_use() {
 	want_eq "$rc" 1 "exit status"
 	want_has "$err" "pcipass: $E1000E: refused: " "stderr"
 	want_has "$err" "$ifc" "the refusal names the interface"
-	want_has "$err" "(use --force to override)" "stderr"
+	want_has "$err" "(use --force-in-use to override)" "stderr"
 	want_eq "$(drv "$E1000E") $(ovr "$E1000E")" "e1000e (null)" "untouched"
 	[ ! -e "/run/pcipass/$E1000E" ] || fail "record written"
 	pp reset "$E1000E"
 	want_eq "$rc" 1 "reset of an in-use device: exit status"
 	want_has "$err" "refused" "reset of an in-use device: stderr"
 }
-t "a device with an interface up is refused without --force" t_host_in_use
+t "a device with an interface up is refused without --force-in-use" t_host_in_use
 
 t_force() {
-	pp unbind --force "$E1000E"
-	want_eq "$rc" 0 "unbind --force: exit status"
-	want_has "$err" "(going ahead: --force)" "unbind --force: warning"
+	pp unbind --force-in-use "$E1000E"
+	want_eq "$rc" 0 "unbind --force-in-use: exit status"
+	want_has "$err" "(going ahead: --force-in-use)" "unbind --force-in-use: warning"
 	want_eq "$(drv "$E1000E")" vfio-pci "on vfio-pci"
 	pp reset "$E1000E"
 	want_eq "$rc" 0 "reset: exit status"
@@ -287,22 +316,20 @@ t_force() {
 	want_eq "$rc" 0 "rebind: exit status"
 	want_eq "$(drv "$E1000E") $(ovr "$E1000E")" "e1000e (null)" "back on e1000e"
 }
-t "--force moves an in-use e1000e; pm reset on vfio-pci; rebind" t_force
+t "--force-in-use moves an in-use e1000e; pm reset on vfio-pci; rebind" t_force
 
 t_partial_rollback() {
-	# vfio-pci takes endpoints only: the root port, moved second, fails,
-	# and the e1000e moved before it must go back as well.
+	# A root port named with an endpoint: the whole set is refused before
+	# anything moves (bridges are never moved, whatever the flags).
 	rp=$(basename "$(dirname "$(readlink -f "$dev/$E1000E")")")
-	pp unbind --force "$E1000E" "$rp"
-	want_eq "$rc" 2 "exit status"
-	want_eq "$out" "$E1000E: e1000e -> vfio-pci, /dev/vfio/$(grp "$E1000E")" "stdout: the first function moved"
-	want_has "$err" "pcipass: $rp: unbind failed: vfio-pci did not bind it (driver now: (none))
-pcipass: $rp: rolled back: on pcieport again
-pcipass: $E1000E: rolled back: on e1000e again" "stderr: both rolled back, newest first"
-	want_eq "$(drv "$E1000E") $(ovr "$E1000E") $(drv "$rp") $(ovr "$rp")" "e1000e (null) pcieport (null)" "both back"
+	pp unbind --force-in-use "$E1000E" "$rp"
+	want_eq "$rc" 1 "exit status"
+	want_eq "$out" "" "stdout: nothing moved"
+	want_has "$err" "pcipass: $rp: refused: " "stderr: the root port"
+	want_eq "$(drv "$E1000E") $(ovr "$E1000E") $(drv "$rp") $(ovr "$rp")" "e1000e (null) pcieport (null)" "both untouched"
 	want_eq "$(records)" "" "no records left"
 }
-t "a move that fails part-way rolls back every function it moved, newest first" t_partial_rollback
+t "an endpoint named with its root port: refused whole before any write" t_partial_rollback
 
 t_bus_bystander() {
 	before_rtl=$(picture "$RTL")
@@ -313,11 +340,11 @@ t_bus_bystander() {
 	want_eq "$out" "" "stdout"
 	want_eq "$(picture "$E1000")" "$before_e1000" "bystander keeps its driver"
 	want_eq "$(picture "$RTL")" "$before_rtl" "target untouched"
-	pp reset --force --method bus "$RTL"
-	want_eq "$rc" 1 "--force does not override: exit status"
+	pp reset --force-in-use --method bus "$RTL"
+	want_eq "$rc" 1 "--force-in-use does not override: exit status"
 	want_eq "$(drv "$E1000")" e1000 "bystander still on e1000"
 }
-t "a bus reset that would hit a host-bound bystander is refused, --force or not" t_bus_bystander
+t "a bus reset that would hit a host-bound bystander is refused, --force-in-use or not" t_bus_bystander
 
 t_group() {
 	g=$(grp "$RTL")
@@ -344,6 +371,79 @@ $E1000: vfio-pci -> e1000" "rebind --all: stdout"
 	want_eq "$(records)" "" "no records left"
 }
 t "unbind --group takes both endpoints below the bridge, rebind --all returns them" t_group
+
+t_in_use_by_vm() {
+	g=$(grp "$VIRTIO")
+	pp unbind "$VIRTIO"
+	want_eq "$rc" 0 "unbind: exit status"
+	# what a running guest does: hold the group file open
+	sleep 60 3<"/dev/vfio/$g" &
+	holder=$!
+	sleep 1
+	pp list -o SLOT,VERDICT
+	want_has "$out" "$VIRTIO in-use-by-vm" "list names it in use by a guest"
+	pp explain "$VIRTIO"
+	want_has "$out" "pid $holder" "explain names the holder's pid"
+	pp reset "$VIRTIO"
+	want_eq "$rc" 1 "reset: exit status"
+	want_has "$err" "is in use by a running guest" "reset: stderr"
+	want_has "$err" "(no override)" "reset: no override"
+	pp reset --force-in-use --force-boot-vga "$VIRTIO"
+	want_eq "$rc" 1 "reset with every override: exit status"
+	pp rebind "$VIRTIO"
+	want_eq "$rc" 1 "rebind: exit status"
+	want_has "$err" "is in use by a running guest" "rebind: stderr"
+	want_eq "$(drv "$VIRTIO")" vfio-pci "still on vfio-pci"
+	kill "$holder"
+	wait "$holder" 2>/dev/null
+	pp rebind "$VIRTIO"
+	want_eq "$rc $(drv "$VIRTIO")" "0 virtio-pci" "rebind once the holder is gone"
+}
+t "a process holding /dev/vfio/N: list names it, reset and rebind refuse" t_in_use_by_vm
+
+t_modprobe() {
+	# vfio-pci unloaded (nothing on it now): unbind loads it through libkmod.
+	rmmod vfio_pci 2>/dev/null
+	[ ! -d /sys/bus/pci/drivers/vfio-pci ] || fail "vfio-pci could not be unloaded"
+	pp unbind --dry-run "$VIRTIO"
+	want_eq "$rc" 0 "dry run: exit status"
+	want_eq "$(printf '%s\n' "$out" | head -n 1)" "modprobe vfio-pci" "dry run: the plan loads it first"
+	[ ! -d /sys/bus/pci/drivers/vfio-pci ] || fail "the dry run loaded vfio-pci"
+	pp -v unbind "$VIRTIO"
+	want_eq "$rc" 0 "exit status"
+	want_has "$out" "modprobe vfio-pci
+# verified: /sys/bus/pci/drivers/vfio-pci exists" "-v: loaded and verified"
+	want_has "$out" "# verified: $VIRTIO is on vfio-pci
+# verified: /dev/vfio/$(grp "$VIRTIO") exists" "-v: the bind and its VFIO file verified"
+	want_eq "$(drv "$VIRTIO")" vfio-pci "on vfio-pci"
+	pp rebind "$VIRTIO"
+	want_eq "$rc $(drv "$VIRTIO")" "0 virtio-pci" "rebind"
+}
+t "vfio-pci unloaded: unbind --dry-run plans modprobe, unbind loads it (libkmod)" t_modprobe
+
+t_persist() {
+	command -v driverctl >/dev/null || { fail "driverctl not in the initramfs (install driverctl)"; return; }
+	pp unbind --persist "$VIRTIO"
+	want_eq "$rc" 0 "unbind --persist: exit status"
+	want_eq "$(cat "/etc/driverctl.d/pci-$VIRTIO" 2>&1)" vfio-pci "the saved override"
+	want_has "$(driverctl list-overrides 2>&1)" "$VIRTIO vfio-pci" "driverctl list-overrides"
+	pp rebind "$VIRTIO"
+	want_eq "$rc $(drv "$VIRTIO")" "0 virtio-pci" "rebind without --persist"
+	# what driverctl does at the next boot, from pcipass's saved file
+	driverctl load-override "$VIRTIO" >/tmp/dc.out 2>&1
+	want_eq "$? $(drv "$VIRTIO") $(ovr "$VIRTIO")" "0 vfio-pci vfio-pci" "driverctl load-override applies it"
+	pp rebind --persist "$VIRTIO"
+	want_eq "$rc $(drv "$VIRTIO") $(ovr "$VIRTIO")" "0 virtio-pci (null)" "rebind --persist"
+	[ ! -e "/etc/driverctl.d/pci-$VIRTIO" ] || fail "the saved override is still there"
+	want_lacks "$(driverctl list-overrides 2>&1)" "$VIRTIO" "driverctl list-overrides after"
+	driverctl load-override "$VIRTIO" >/tmp/dc.out 2>&1
+	want_eq "$?" 1 "driverctl load-override finds nothing saved"
+	pp unbind --persist --json "$VIRTIO"
+	want_has "$out" '"action": "persist"' "--json: the persist step"
+	pp rebind --persist "$VIRTIO"
+	want_eq "$rc $(drv "$VIRTIO")" "0 virtio-pci" "cleaned up"
+}
+t "--persist round-trips with driverctl: list-overrides, load-override, rebind --persist" t_persist
 
 t_concurrent_lock() {
 	PCIPASS_TEST_PAUSE_AFTER=override timeout 60 pcipass unbind "$VIRTIO" >/tmp/a.out 2>/tmp/a.err &
