@@ -105,6 +105,12 @@ echo vfio-pci > $a/etc/driverctl.d/pci-0000:02:00.0"
 	run --separate-stderr pp --sysroot "$dir" unbind --persist 02:00.0 03:00.0
 	assert_success
 	[ "$(ls "$dir/etc/driverctl.d" | tr '\n' ' ')" = "pci-0000:02:00.0 pci-0000:03:00.0 " ]
+	# what was saved is what the next-boot reader finds (bootcfg.c): list's BOOT
+	run --separate-stderr pp --sysroot "$dir" list -o SLOT,BOOTFROM,BOOT --raw --noheadings
+	assert_success
+	assert_line "0000:02:00.0 driverctl vfio-pci"
+	assert_line "0000:03:00.0 driverctl vfio-pci"
+	[ "$(grep -c driverctl <<<"$output")" = 2 ]
 	# the plan ends with the saved override's removal
 	run --separate-stderr pp --sysroot "$dir" rebind --persist --dry-run 02:00.0
 	assert_success
@@ -119,6 +125,10 @@ rm -f $dir/etc/driverctl.d/pci-0000:00:1f.3"
 	run --separate-stderr pp --sysroot "$dir" rebind --persist 00:1f.3
 	assert_success
 	[ "$stderr" = "" ]
+	# the removed override is gone from list's BOOT too
+	run --separate-stderr pp --sysroot "$dir" list -o SLOT,BOOT --raw --noheadings
+	assert_line "0000:00:1f.3 -"
+	assert_line "0000:02:00.0 vfio-pci"
 }
 
 @test "--persist refuses a saved-override directory that is a link, or a name that is not a file" {
