@@ -93,6 +93,15 @@ static struct pp_boot_entry *add_entry(struct pp_bootcfg *cfg, enum pp_boot_kind
 	return e;
 }
 
+static void entry_free(struct pp_boot_entry *e)
+{
+	free(e->driver);
+	free(e->module);
+	free(e->source);
+	free(e->text);
+	free(e->matches);
+}
+
 /* Drop the entries of one ids= value (a later one replaces it). */
 static void drop_ids(struct pp_bootcfg *cfg, const char *driver, const char *source_prefix)
 {
@@ -103,10 +112,7 @@ static void drop_ids(struct pp_bootcfg *cfg, const char *driver, const char *sou
 
 		if (e->kind == PP_BOOT_IDS && strcmp(e->driver, driver) == 0 &&
 		    strncmp(e->source, source_prefix, strlen(source_prefix)) == 0) {
-			free(e->driver);
-			free(e->module);
-			free(e->source);
-			free(e->text);
+			entry_free(e);
 			continue;
 		}
 		cfg->v[k++] = *e;
@@ -461,10 +467,7 @@ static void cmdline_wins(struct pp_bootcfg *cfg, const char *driver)
 		if (e->kind == PP_BOOT_IDS && strcmp(e->driver, driver) == 0 && strcmp(e->source, BOOTCFG_CMDLINE) != 0) {
 			strv_pushf(&cfg->problems, "%s: %s id %s is overridden by %s.ids= on the kernel command line",
 				   e->source, driver, e->text, driver);
-			free(e->driver);
-			free(e->module);
-			free(e->source);
-			free(e->text);
+			entry_free(e);
 			continue;
 		}
 		cfg->v[k++] = *e;
@@ -487,13 +490,8 @@ void bootcfg_read(const struct pp_root *root, const char *cmdline, struct pp_boo
 
 void bootcfg_free(struct pp_bootcfg *cfg)
 {
-	for (size_t i = 0; i < cfg->n; i++) {
-		free(cfg->v[i].driver);
-		free(cfg->v[i].module);
-		free(cfg->v[i].source);
-		free(cfg->v[i].text);
-		free(cfg->v[i].matches);
-	}
+	for (size_t i = 0; i < cfg->n; i++)
+		entry_free(&cfg->v[i]);
 	free(cfg->v);
 	strv_free(&cfg->read);
 	strv_free(&cfg->problems);

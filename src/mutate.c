@@ -379,6 +379,16 @@ int session_load_driver(struct pp_session *s, const char *driver)
 	return 0;
 }
 
+/* Name a failed file operation on PATH (errno set); -1 for the caller's rc. */
+static int warn_errno(const char *path)
+{
+	char *shown = pp_escape(path, 0);
+
+	pp_warn("%s: %s", shown, strerror(errno));
+	free(shown);
+	return -1;
+}
+
 static char *driverctl_name(const struct pp_function *f)
 {
 	/* driverctl's own name for it: "$bus-$dev" (save_override in driverctl). */
@@ -393,13 +403,8 @@ int persist_override(struct pp_session *s, const struct pp_function *f, const ch
 	int rc = 0;
 
 	session_step(s, STEP_PERSIST, rel, driver, true, xasprintf("%s\necho %s > %s", dir, driver, q));
-	if (!s->dry_run && root_replace_file(s->m->root, DRIVERCTL_DIR, name, content) < 0) {
-		char *shown = pp_escape(path, 0);
-
-		pp_warn("%s: %s", shown, strerror(errno));
-		free(shown);
-		rc = -1;
-	}
+	if (!s->dry_run && root_replace_file(s->m->root, DRIVERCTL_DIR, name, content) < 0)
+		rc = warn_errno(path);
 	free(name);
 	free(rel);
 	free(path);
@@ -416,13 +421,8 @@ int unpersist_override(struct pp_session *s, const struct pp_function *f)
 	int rc = 0;
 
 	session_step(s, STEP_REMOVE, rel, NULL, true, xasprintf("rm -f %s", q));
-	if (!s->dry_run && root_remove_file(s->m->root, DRIVERCTL_DIR, name) < 0) {
-		char *shown = pp_escape(path, 0);
-
-		pp_warn("%s: %s", shown, strerror(errno));
-		free(shown);
-		rc = -1;
-	}
+	if (!s->dry_run && root_remove_file(s->m->root, DRIVERCTL_DIR, name) < 0)
+		rc = warn_errno(path);
 	free(name);
 	free(rel);
 	free(path);

@@ -32,15 +32,8 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-finish() { # PASSED FAILED
-	echo "check-boot: $1 passed, $2 failed"
-	[ "$2" -eq 0 ] && exit 0
-	exit 1
-}
-broken() { # MESSAGE: the run itself failed; one failed test
-	echo "check-boot: FAIL: $*" >&2
-	finish 0 1
-}
+finish() { vm_finish check-boot "$@"; }
+broken() { vm_broken check-boot "$@"; }
 
 [ -x "$pcipass" ] || broken "pcipass binary '$pcipass' not found (run make first)"
 command -v "${PCIPASS_VM_QEMU:-qemu-system-x86_64}" >/dev/null ||

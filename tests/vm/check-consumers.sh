@@ -42,15 +42,8 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-finish() { # PASSED FAILED
-	echo "check-consumers: $1 passed, $2 failed"
-	[ "$2" -eq 0 ] && exit 0
-	exit 1
-}
-broken() { # MESSAGE: the run itself failed; counts as one failed test
-	echo "check-consumers: FAIL: $*" >&2
-	finish 0 1
-}
+finish() { vm_finish check-consumers "$@"; }
+broken() { vm_broken check-consumers "$@"; }
 
 qemu=${PCIPASS_VM_QEMU:-qemu-system-x86_64}
 [ -x "$pcipass" ] || broken "pcipass binary '$pcipass' not found (run make first)"

@@ -31,16 +31,8 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-# One way out: the summary line scripts/test.sh counts.
-finish() { # PASSED FAILED
-	echo "check-vm: $1 passed, $2 failed"
-	[ "$2" -eq 0 ] && exit 0
-	exit 1
-}
-broken() { # MESSAGE: the run itself failed; counts as one failed test
-	echo "check-vm: FAIL: $*" >&2
-	finish 0 1
-}
+finish() { vm_finish check-vm "$@"; }
+broken() { vm_broken check-vm "$@"; }
 
 [ -x "$pcipass" ] || broken "pcipass binary '$pcipass' not found (run make first)"
 command -v "${PCIPASS_VM_QEMU:-qemu-system-x86_64}" >/dev/null ||

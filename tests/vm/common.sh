@@ -1,5 +1,21 @@
 # Shared helpers for tests/vm/*.sh (bash).  Sourced, not executed.
 
+# vm_finish NAME PASSED FAILED: a harness's one way out, the summary line
+# scripts/test.sh counts ("NAME: N passed, M failed") and its exit status.
+vm_finish() {
+	echo "$1: $2 passed, $3 failed"
+	[ "$3" -eq 0 ] && exit 0
+	exit 1
+}
+
+# vm_broken NAME MESSAGE...: the run itself failed; it counts as one failed test.
+vm_broken() {
+	local name=$1
+	shift
+	echo "$name: FAIL: $*" >&2
+	vm_finish "$name" 0 1
+}
+
 vm_die() {
 	printf '%s: error: %s\n' "${0##*/}" "$*" >&2
 	exit 1
