@@ -18,7 +18,7 @@
 
 static const struct pp_opt global_opts[] = {
 	{ GOPT_SYSROOT, "sysroot", 0, "DIR", "read DIR/sys and DIR/proc instead of /sys and /proc (DIR may be a snapshot .tar.gz)" },
-	{ GOPT_FROM_LSPCI, "from-lspci", 0, "FILE", "read the lspci -x... listing in FILE (gzip too, an nvidia-bug-report log, - for stdin) instead of /sys: read-only" },
+	{ GOPT_FROM_LSPCI, "from-lspci", 0, "FILE", "read the lspci listing in FILE (best -nnDvvvxxxx; -vvv or -nnk text too; gzip, an nvidia-bug-report log, - for stdin) instead of /sys: read-only" },
 	{ GOPT_VERBOSE, "verbose", 'v', NULL, "unbind, reset, rebind: print every step as a shell line and each verification; list and explain: the capability facts" },
 	{ GOPT_HELP, "help", 'h', NULL, "show this help and exit" },
 	{ GOPT_VERSION, "version", 'V', NULL, "show the version and exit" },

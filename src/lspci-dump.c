@@ -270,12 +270,75 @@ static void parse_region(struct dump_device *d, const char *l)
 	d->bar[index].flags = flags;
 }
 
+/* "[xxxx:yyyy]" ending at end (exclusive): the two ids, or false. */
+static bool bracket_ids(const char *start, const char *end, int *a, int *b)
+{
+	const char *p = end - 11;
+	long x, y;
+
+	if (end - start < 11 || p[0] != '[' || p[5] != ':' || p[10] != ']' ||
+	    (x = hexn(p + 1, 4)) < 0 || (y = hexn(p + 6, 4)) < 0)
+		return false;
+	*a = (int)x;
+	*b = (int)y;
+	return true;
+}
+
+/*
+ * The rest of a device line, as lspci's show_device prints it:
+ * "CLASS [cccc]: VENDOR DEVICE [vvvv:dddd] (rev rr) (prog-if pp [NAME])",
+ * the bracketed numbers only with -nn, prog-if only with -v.  Only what is
+ * printed is taken: plain lspci -vvv gives names and no ids.
+ */
+static void parse_header_text(struct dump_device *d, const char *t)
+{
+	const char *colon = strstr(t, ": "), *end = t + strlen(t), *p;
+	long progif = 0, v;
+
+	while (end > t && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	snprintf(d->name, sizeof(d->name), "%.*s", (int)(end - t), t);
+	if ((p = strstr(t, " (prog-if ")) && (v = hexn(p + 10, 2)) >= 0) {
+		progif = v;
+		end = p;
+	}
+	if ((p = strstr(t, " (rev ")) && p < end && (v = hexn(p + 6, 2)) >= 0 && p[8] == ')') {
+		d->revision = (int)v;
+		end = p;
+	}
+	if (!colon || colon > end)
+		return;
+	if (d->revision < 0)
+		d->revision = 0;	/* show_device prints a revision only when it is not 00 */
+	if (colon - t >= 7 && colon[-7] == ' ' && colon[-6] == '[' && colon[-1] == ']' &&
+	    (v = hexn(colon - 5, 4)) >= 0)
+		d->class_code = v << 8 | progif;
+	bracket_ids(colon + 2, end, &d->vendor, &d->device);
+}
+
+/* "Bus: primary=00, secondary=01, subordinate=05, sec-latency=0" (header types 1 and 2). */
+static void parse_bus_line(struct dump_device *d, const char *l)
+{
+	unsigned int pri, sec, sub;
+	int n = 0;
+
+	if (sscanf(l, "Bus: primary=%2x, secondary=%2x, subordinate=%2x,%n", &pri, &sec, &sub, &n) == 3 && n &&
+	    sec <= sub) {
+		d->secondary_bus = (int)sec;
+		d->subordinate_bus = (int)sub;
+	}
+}
+
 /* "Kernel driver in use: NAME", "IOMMU group: N", the BARs (any leading white space). */
 static void parse_text_fact(struct dump_device *d, const char *l)
 {
 	static const char drv[] = "Kernel driver in use: ", grp[] = "IOMMU group: ", slot[] = "Physical Slot: ";
 
 	l += strspn(l, " \t");
+	if (strncmp(l, "Subsystem: ", 11) == 0 && d->subsys_vendor < 0)
+		bracket_ids(l, l + strlen(l), &d->subsys_vendor, &d->subsys_device);
+	else if (strncmp(l, "Bus: primary=", 13) == 0 && d->secondary_bus < 0)
+		parse_bus_line(d, l);
 	if (strncmp(l, "Capabilities:", 13) == 0)
 		d->past_regions = true;
 	else if (!d->past_regions)
@@ -336,6 +399,22 @@ static void close_device(struct dump_scan *s, struct scan_state *st)
 			memcpy(old->driver, w->driver, sizeof(old->driver));
 		if (!old->slot[0])
 			memcpy(old->slot, w->slot, sizeof(old->slot));
+		if (old->vendor < 0) {
+			old->vendor = w->vendor;
+			old->device = w->device;
+		}
+		if (old->subsys_vendor < 0) {
+			old->subsys_vendor = w->subsys_vendor;
+			old->subsys_device = w->subsys_device;
+		}
+		if (old->class_code < 0)
+			old->class_code = w->class_code;
+		if (old->revision < 0)
+			old->revision = w->revision;
+		if (old->secondary_bus < 0) {
+			old->secondary_bus = w->secondary_bus;
+			old->subordinate_bus = w->subordinate_bus;
+		}
 		for (int i = 0; i < 17; i++)
 			if (!old->bar[i].size)
 				old->bar[i] = w->bar[i];
@@ -430,6 +509,10 @@ static void scan_line(struct dump_scan *s, struct scan_state *st)
 		st->work.dev = hdr.dev;
 		st->work.fn = hdr.fn;
 		st->work.iommu_group = -1;
+		st->work.vendor = st->work.device = st->work.subsys_vendor = st->work.subsys_device = -1;
+		st->work.class_code = st->work.revision = -1;
+		st->work.secondary_bus = st->work.subordinate_bus = -1;
+		parse_header_text(&st->work, strchr(l, ' ') + 1);
 		st->open = true;
 		return;
 	}
@@ -668,6 +751,10 @@ static long parent_of(const struct dump_scan *s, size_t i)
 		if (k != i && b->has_hex && b->domain == d->domain && is_bridge(b) &&
 		    b->config[0x19] == d->bus && b->config[0x19] != b->bus && b->config[0x19] != 0)
 			return (long)k;
+		/* a listing without hex: the bridge's "Bus: ... secondary=" line */
+		if (k != i && !b->has_hex && !d->has_hex && b->domain == d->domain &&
+		    b->secondary_bus == (int)d->bus && b->secondary_bus != (int)b->bus && b->secondary_bus != 0)
+			return (long)k;
 	}
 	return -1;
 }
@@ -778,20 +865,49 @@ static int write_device(struct snap_out *o, const struct dump_scan *s, const lon
 	int rc = 0;
 
 	snprintf(bdf, sizeof(bdf), "%04x:%02x:%02x.%x", d->domain, d->bus, d->dev, d->fn);
-	memset(cfg, 0xff, sizeof(cfg));
-	memcpy(cfg, d->config, d->end);
-	subsystem_ids(d, &sv, &sd);
 #define PUT(attr, ...) do { p = xasprintf("sys/%s/%s", dir, attr); \
 		rc = rc ? rc : put_text(o, p, __VA_ARGS__); free(p); } while (0)
-	p = xasprintf("sys/%s/config", dir);
-	rc = snap_out_file(o, p, cfg, len);
-	free(p);
-	PUT("vendor", "0x%04x\n", cfg16(d, 0));
-	PUT("device", "0x%04x\n", cfg16(d, 2));
-	PUT("class", "0x%02x%02x%02x\n", d->config[0x0b], d->config[0x0a], d->config[0x09]);
-	PUT("revision", "0x%02x\n", d->config[0x08]);
-	PUT("subsystem_vendor", "0x%04x\n", sv);
-	PUT("subsystem_device", "0x%04x\n", sd);
+	if (d->has_hex) {
+		memset(cfg, 0xff, sizeof(cfg));
+		memcpy(cfg, d->config, d->end);
+		subsystem_ids(d, &sv, &sd);
+		p = xasprintf("sys/%s/config", dir);
+		rc = snap_out_file(o, p, cfg, len);
+		free(p);
+		PUT("vendor", "0x%04x\n", cfg16(d, 0));
+		PUT("device", "0x%04x\n", cfg16(d, 2));
+		PUT("class", "0x%02x%02x%02x\n", d->config[0x0b], d->config[0x0a], d->config[0x09]);
+		PUT("revision", "0x%02x\n", d->config[0x08]);
+		PUT("subsystem_vendor", "0x%04x\n", sv);
+		PUT("subsystem_device", "0x%04x\n", sd);
+	} else {
+		/* text only (HACKING, lspci dumps): no config file, and only the
+		 * attributes the text printed; an id it did not print is absent */
+		if (d->vendor >= 0) {
+			PUT("vendor", "0x%04x\n", (unsigned int)d->vendor);
+			PUT("device", "0x%04x\n", (unsigned int)d->device);
+		}
+		if (d->class_code >= 0)
+			PUT("class", "0x%06lx\n", (unsigned long)d->class_code);
+		if (d->revision >= 0)
+			PUT("revision", "0x%02x\n", (unsigned int)d->revision);
+		if (d->subsys_vendor >= 0) {
+			PUT("subsystem_vendor", "0x%04x\n", (unsigned int)d->subsys_vendor);
+			PUT("subsystem_device", "0x%04x\n", (unsigned int)d->subsys_device);
+		}
+		/* the kernel shows these on bridges only (pci_bridge_attrs) */
+		if (d->secondary_bus >= 0) {
+			PUT("secondary_bus_number", "%d\n", d->secondary_bus);
+			PUT("subordinate_bus_number", "%d\n", d->subordinate_bus);
+		}
+		/* not a kernel attribute: the name lspci printed, for a function
+		 * whose ids the text lacks (model-function.c reads it) */
+		if (!rc && d->name[0]) {
+			p = xasprintf("sys/%s/%s", dir, LSPCI_NAME_ATTR);
+			rc = snap_out_file(o, p, d->name, strlen(d->name));
+			free(p);
+		}
+	}
 	/* the kernel's IRQ is not in config space; libpci's sysfs reader wants the file */
 	PUT("irq", "0\n");
 #undef PUT
@@ -867,7 +983,7 @@ static int cmp_device(const void *a, const void *b)
 }
 
 /* META: what the file was and what it lacked (HACKING, "lspci dumps"). */
-static char *meta_text(const struct dump_scan *s, const char *file)
+static char *meta_text(const struct dump_scan *s, const char *file, bool text_only_listing)
 {
 	struct pp_record r = { 0 };
 	struct pp_strv lacks = { 0 }, damage = { 0 };
@@ -877,7 +993,7 @@ static char *meta_text(const struct dump_scan *s, const char *file)
 	for (size_t i = 0; i < s->n; i++) {
 		const struct dump_device *d = &s->dev[i];
 
-		if (!d->has_hex) {
+		if (!d->has_hex && !text_only_listing) {
 			if (!text_only++)
 				snprintf(first_text_only, sizeof(first_text_only), "%04x:%02x:%02x.%x",
 					 d->domain, d->bus, d->dev, d->fn);
@@ -886,15 +1002,20 @@ static char *meta_text(const struct dump_scan *s, const char *file)
 		n++;
 		groups += d->iommu_group >= 0;
 		drivers += d->driver[0] != '\0';
+		bars += has_bars(d);
+		if (!d->has_hex)
+			continue;
 		user_cfg += config_size(d) == 64;
 		/* only PCIe functions have an extended space to lack (PCI_CAP_ID_EXP) */
 		short_cfg += config_size(d) < 4096 && (config_size(d) == 64 || find_cap(d, 0x10));
 		conflicts += d->conflict;
-		bars += has_bars(d);
 	}
 	record_set(&r, "source", "lspci-dump");
 	record_set(&r, "input", strcmp(file, "-") == 0 ? "(standard input)" : file);
-	record_set(&r, "root", user_cfg ? "no (64-byte config space in the dump)" : "yes");
+	record_set(&r, "root", text_only_listing ? "unknown (no config space in the listing)"
+			       : user_cfg ? "no (64-byte config space in the dump)" : "yes");
+	if (text_only_listing)
+		strv_push(&lacks, "config-space");
 	if (!groups)
 		strv_push(&lacks, "iommu-groups");
 	if (!drivers)
@@ -932,7 +1053,8 @@ static char *meta_text(const struct dump_scan *s, const char *file)
 	return text;
 }
 
-static int build_tree(const struct dump_scan *s, const char *top, const char *file)
+/* text_only: no device had hex rows, and the text is all there is (HACKING, lspci dumps) */
+static int build_tree(const struct dump_scan *s, const char *top, const char *file, bool text_only)
 {
 	struct snap_out *o;
 	long *parent = xcalloc(s->n ? s->n : 1, sizeof(*parent));
@@ -944,12 +1066,12 @@ static int build_tree(const struct dump_scan *s, const char *top, const char *fi
 		return rc;
 	}
 	for (size_t i = 0; i < s->n; i++)
-		parent[i] = s->dev[i].has_hex ? parent_of(s, i) : -1;
+		parent[i] = s->dev[i].has_hex || text_only ? parent_of(s, i) : -1;
 	rc = snap_out_dir(o, "sys/bus/pci/drivers");
 	for (size_t i = 0; !rc && i < s->n; i++)
-		if (s->dev[i].has_hex)
+		if (s->dev[i].has_hex || text_only)
 			rc = write_device(o, s, parent, i);
-	meta = meta_text(s, file);
+	meta = meta_text(s, file, text_only);
 	rc = rc ? rc : snap_out_file(o, "META", meta, strlen(meta));
 	free(meta);
 	free(parent);
@@ -971,14 +1093,9 @@ int lspci_dump_load(const char *file, const char **dir)
 	rc = read_input(file, &s);
 	for (size_t i = 0; !rc && i < s.n; i++)
 		with_hex += s.dev[i].has_hex;
-	if (!rc && !with_hex) {
-		if (s.text_only)
-			rc = pp_fail("%s: lspci text for %zu device%s but no hex config rows: pcipass needs lspci -x "
-				     "(better -nnDvvvxxxx, as root)", name, s.text_only, s.text_only > 1 ? "s" : "");
-		else
-			rc = pp_fail("%s: no lspci device listing found (expected lspci -x output: lines "
-				     "\"BB:DD.F ...\" followed by \"00: hh hh ...\" rows)", name);
-	}
+	if (!rc && !s.n)
+		rc = pp_fail("%s: no lspci device listing found (expected lspci output: lines \"BB:DD.F ...\", "
+			     "best with -nnDvvvxxxx)", name);
 	if (!rc) {
 		/* the kernel's order, and what libpci's scan gives back */
 		qsort(s.dev, s.n, sizeof(*s.dev), cmp_device);
@@ -987,10 +1104,12 @@ int lspci_dump_load(const char *file, const char **dir)
 	if (!rc) {
 		clean = xasprintf("%s/lspci-clean.txt", priv);
 		top = xasprintf("%s/root", priv);
-		rc = write_clean(&s, clean);
-		rc = rc < 0 ? pp_fail("%s: %s", clean, strerror(-rc)) : 0;
-		rc = rc ? rc : load_with_libpci(&s, clean, name);
-		rc = rc ? rc : build_tree(&s, top, file);
+		if (with_hex) {
+			rc = write_clean(&s, clean);
+			rc = rc < 0 ? pp_fail("%s: %s", clean, strerror(-rc)) : 0;
+			rc = rc ? rc : load_with_libpci(&s, clean, name);
+		}
+		rc = rc ? rc : build_tree(&s, top, file, !with_hex);
 		if (rc)
 			sysroot_private_dir_remove();
 	}

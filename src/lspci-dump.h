@@ -16,6 +16,11 @@
 #define DUMP_MAX_LINE 4096		/* longer lines are dropped (counted) */
 #define DUMP_MAX_DEVICES 8192		/* 256 buses x 32 devices would be more; no real host is */
 
+/* In a sysroot made from a listing without hex rows: the device line as
+ * lspci printed it, after the address ("VGA compatible controller: ...").
+ * Not a kernel attribute; the model reads it only for such a sysroot. */
+#define LSPCI_NAME_ATTR "lspci_name"
+
 struct scan_state;
 
 /* What one line-oriented pass over the file found (the pre-pass). */
@@ -35,6 +40,14 @@ struct dump_device {
 	bool past_regions;		/* a "Capabilities:" line came: later Region lines are SR-IOV's */
 	char driver[64];		/* "" : the text names none */
 	char slot[32];			/* "Physical Slot: NAME" (sys/bus/pci/slots/NAME), "" none */
+	/* what the text says of a function listed without hex rows (-1: not said) */
+	int vendor, device;		/* the header line's "[vvvv:dddd]" (lspci -nn) */
+	int subsys_vendor, subsys_device;	/* "Subsystem: ... [ssss:ssss]" (-nn) */
+	long class_code;		/* "[cccc]" (-nn) and "(prog-if pp)", which lspci prints
+					 * only with -v and only when not 00 */
+	int revision;			/* "(rev rr)" */
+	int secondary_bus, subordinate_bus;	/* a bridge's "Bus: primary=.., secondary=.., subordinate=.." */
+	char name[192];			/* the header line after the address, as lspci printed it */
 };
 
 struct dump_scan {

@@ -397,6 +397,7 @@ static void free_function(struct pp_function *f)
 	free(f->class_name);
 	free(f->display_device);
 	free(f->display_class);
+	free(f->listed_name);
 	free(f->driver);
 	free(f->driver_override);
 	strv_free(&f->reset_methods);
@@ -495,8 +496,10 @@ void fnv_add_unique(struct pp_function ***v, size_t *n, struct pp_function *f)
 
 bool function_is_bridge(const struct pp_function *f)
 {
+	/* without config space, the kernel's secondary_bus_number (bridges only) says it */
 	return f->header_type == PCI_HEADER_TYPE_BRIDGE || f->header_type == PCI_HEADER_TYPE_CARDBUS ||
-	       (f->class_code >= 0 && (f->class_code >> 16) == 0x06 && ((f->class_code >> 8) & 0xff) == 0x04);
+	       (f->class_code >= 0 && (f->class_code >> 16) == 0x06 && ((f->class_code >> 8) & 0xff) == 0x04) ||
+	       (f->header_type < 0 && f->secondary_bus >= 0);
 }
 
 bool function_on_vfio(const struct pp_function *f)

@@ -15,6 +15,7 @@
 
 #include <pci/pci.h>
 
+#include "lspci-dump.h"
 #include "model-internal.h"
 
 #define CONFIG_SPACE_MAX 4096
@@ -216,7 +217,9 @@ static void read_config(struct pp_model *m, struct pp_function *f, struct pci_de
 	free(p);
 	f->has_flr = f->has_af_flr = f->has_pm = f->pm_no_soft_reset = f->has_acs = PP_UNKNOWN;
 	if (!raw || len < CONFIG_SPACE_USER) {
-		strv_push(&f->unreadable, "config");
+		/* a listing without hex rows has no config space to be unreadable */
+		if (!host_lacks(&m->host, "config-space"))
+			strv_push(&f->unreadable, "config");
 		free(raw);
 		return;
 	}
@@ -347,6 +350,37 @@ static void lookup_names(struct pp_model *m, struct pp_function *f, int numeric)
 }
 
 /*
+ * A listing without hex rows names what it does not number (plain lspci
+ * -vvv prints "Audio device: Intel Corporation ... (rev 10)", no ids): the
+ * function is shown with those names, its ids stay unknown (HACKING, lspci
+ * dumps).  pci.ids' names, where the ids were printed, come first.
+ */
+static void listed_names(struct pp_model *m, struct pp_function *f)
+{
+	char buf[256], *sep, *rev;
+
+	if (!fn_read(m, f, LSPCI_NAME_ATTR, buf, sizeof(buf), false) || !buf[0])
+		return;
+	f->listed_name = xstrdup(buf);
+	sep = strstr(buf, ": ");
+	if (!sep)
+		return;
+	*sep = '\0';
+	if (!f->display_class) {
+		char *num = strstr(buf, " [");
+
+		if (num && strlen(num) == 7)	/* "Class [cccc]": the number is class_code's */
+			*num = '\0';
+		f->display_class = xstrdup(buf);
+	}
+	if (!f->display_device) {
+		if ((rev = strstr(sep + 2, " (rev ")) || (rev = strstr(sep + 2, " (prog-if ")))
+			*rev = '\0';
+		f->display_device = xstrdup(sep + 2);
+	}
+}
+
+/*
  * The ids live in the first 64 bytes of config space, which even a
  * non-root reader gets; the sysfs attributes are the fallback when config
  * is missing or short.  Either way libpci gets them as known fields, so
@@ -375,6 +409,23 @@ static void read_identity(struct pp_model *m, struct pp_function *f, struct pci_
 			f->subsys_vendor_id = (int)fn_read_hex(m, f, "subsystem_vendor", 0xffff);
 			f->subsys_device_id = (int)fn_read_hex(m, f, "subsystem_device", 0xffff);
 		}
+	} else if (host_lacks(&m->host, "config-space")) {
+		/* a listing without hex rows: an id lspci did not print is unknown,
+		 * its attribute absent (not unreadable) */
+		f->vendor_id = f->device_id = f->subsys_vendor_id = f->subsys_device_id = f->revision = -1;
+		f->class_code = -1;
+		if (fn_exists(m, f, "vendor")) {
+			f->vendor_id = (int)fn_read_hex(m, f, "vendor", 0xffff);
+			f->device_id = (int)fn_read_hex(m, f, "device", 0xffff);
+		}
+		if (fn_exists(m, f, "subsystem_vendor")) {
+			f->subsys_vendor_id = (int)fn_read_hex(m, f, "subsystem_vendor", 0xffff);
+			f->subsys_device_id = (int)fn_read_hex(m, f, "subsystem_device", 0xffff);
+		}
+		if (fn_exists(m, f, "class"))
+			f->class_code = fn_read_hex(m, f, "class", 0xffffff);
+		if (fn_exists(m, f, "revision"))
+			f->revision = (int)fn_read_hex(m, f, "revision", 0xff);
 	} else {
 		f->vendor_id = (int)fn_read_hex(m, f, "vendor", 0xffff);
 		f->device_id = (int)fn_read_hex(m, f, "device", 0xffff);
@@ -471,7 +522,8 @@ void read_function(struct pp_model *m, struct pp_function *f, int numeric)
 	    fn_read(m, f, "boot_vga", buf, sizeof(buf), false))
 		f->boot_vga = strcmp(buf, "1") == 0;
 	parse_resources(m, f);
-	if (f->header_type == PCI_HEADER_TYPE_BRIDGE && f->secondary_bus < 0) {
+	/* without config space the header type is unknown: the attributes exist on bridges only */
+	if ((f->header_type == PCI_HEADER_TYPE_BRIDGE || f->header_type < 0) && f->secondary_bus < 0) {
 		long long sec, sub;
 		char *p1 = fn_path(f, "secondary_bus_number"), *p2 = fn_path(f, "subordinate_bus_number");
 		if (root_read_long(m->root, p1, &sec) && root_read_long(m->root, p2, &sub)) {
@@ -482,6 +534,8 @@ void read_function(struct pp_model *m, struct pp_function *f, int numeric)
 		free(p2);
 	}
 	lookup_names(m, f, numeric);
+	if (host_lacks(&m->host, "config-space"))
+		listed_names(m, f);
 }
 
 bool setup_libpci(struct pp_model *m)

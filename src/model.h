@@ -62,6 +62,8 @@ struct pp_function {
 	int revision;
 	char *vendor_name, *device_name, *class_name;	/* NULL when pci.ids lacks them */
 	char *display_device, *display_class;		/* as lspci prints them, per -n/-nn */
+	char *listed_name;		/* an lspci listing without hex rows: its device line after the
+					 * address, as lspci printed it (HACKING, lspci dumps); else NULL */
 
 	int header_type;		/* low 7 bits; -1 unknown */
 	bool multifunction;		/* header type bit 7 */

@@ -205,6 +205,15 @@ void predict_ensure(const struct pp_model *cm)
 
 	if (m->predicted)
 		return;
+	if (host_lacks(&m->host, "config-space")) {
+		/* a listing without hex rows: no ACS, no aliases, no prediction
+		 * (HACKING, lspci dumps); never a guess */
+		for (size_t i = 0; i < n; i++)
+			m->functions[i].predicted_group = -1;
+		m->n_predicted_groups = 0;
+		m->predicted = true;
+		return;
+	}
 	up = xcalloc(n + 1, sizeof(*up));
 	id = xcalloc(n + 1, sizeof(*id));
 	for (size_t i = 0; i < n; i++)
@@ -270,7 +279,7 @@ size_t predict_members(const struct pp_model *m, int gid, struct pp_function ***
 
 	predict_ensure(m);
 	*out = xcalloc(m->n_functions + 1, sizeof(**out));
-	for (size_t i = 0; i < m->n_functions; i++)
+	for (size_t i = 0; gid >= 0 && i < m->n_functions; i++)
 		if (m->functions[i].predicted_group == gid)
 			(*out)[n++] = &m->functions[i];
 	return n;
@@ -282,7 +291,7 @@ char *predict_outlook(const struct pp_model *m, const struct pp_function *f)
 	size_t n, others = 0;
 	struct sbuf b = { 0 };
 
-	if (!predict_from_capability(m))
+	if (!predict_from_capability(m) || (predict_ensure(m), f->predicted_group < 0))
 		return NULL;
 	n = predict_members(m, f->predicted_group, &v);
 	for (size_t i = 0; i < n; i++)

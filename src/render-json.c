@@ -173,7 +173,8 @@ json_object *json_host(const struct pp_model *m)
 									   "acs-capability" : "acs-control"));
 		json_object_object_add(p, "groups", json_object_new_int((int)m->n_predicted_groups));
 		/* Unknown ACS (an lspci listing without -xxxx) makes the comparison meaningless. */
-		if (predict_from_capability(m) || host_lacks(&m->host, "extended-config-space")) {
+		if (predict_from_capability(m) || host_lacks(&m->host, "extended-config-space") ||
+		    host_lacks(&m->host, "config-space")) {
 			json_object_object_add(p, "matches_kernel", NULL);
 		} else {
 			json_object_object_add(p, "matches_kernel", json_object_new_boolean(predict_matches_kernel(m, &diff)));
@@ -288,6 +289,7 @@ json_object *json_function(const struct pp_model *m, const struct pp_function *f
 	json_object_object_add(o, "device_name", json_string_or_null(f->device_name));
 	json_object_object_add(o, "class", json_hex(f->class_code < 0 ? -1 : f->class_code >> 8, 4));
 	json_object_object_add(o, "class_name", json_string_or_null(f->class_name));
+	json_object_object_add(o, "listed_name", json_string_or_null(f->listed_name));
 	json_object_object_add(o, "revision", json_hex(f->revision, 2));
 	json_object_object_add(o, "header_type", f->header_type < 0 ? NULL : json_object_new_int(f->header_type));
 	json_object_object_add(o, "multifunction", json_object_new_boolean(f->multifunction));
@@ -296,7 +298,8 @@ json_object *json_function(const struct pp_model *m, const struct pp_function *f
 	json_object_object_add(o, "driver_override", json_string_or_null(f->driver_override));
 	json_object_object_add(o, "iommu_group", f->iommu_group < 0 ? NULL : json_object_new_int(f->iommu_group));
 	predict_ensure(m);
-	json_object_object_add(o, "predicted_group", json_object_new_int(f->predicted_group));
+	json_object_object_add(o, "predicted_group",
+			       f->predicted_group < 0 ? NULL : json_object_new_int(f->predicted_group));
 	json_object_object_add(o, "reset_methods", json_strv(&f->reset_methods));
 	json_object_object_add(o, "reset_file", json_object_new_boolean(f->has_reset_attr));
 	json_object_object_add(o, "flr", json_tri(f->has_flr));

@@ -442,6 +442,10 @@ void render_list_host(FILE *out, const struct pp_verdict *v, size_t width)
 		line = xasprintf("IOMMU: on (%s, %zu group%s); interrupt remapping: %s; ACS override: %s",
 				 vendors[h->iommu_vendor], m->n_groups, m->n_groups == 1 ? "" : "s",
 				 tri_word(h->intremap), shown ? shown : "no");
+	else if (host_lacks(h, "iommu-groups") && host_lacks(h, "config-space"))
+		line = xasprintf("IOMMU: unknown (the listing names no groups and has no config space to predict "
+				 "them from); interrupt remapping: %s; ACS override: %s",
+				 tri_word(h->intremap), shown ? shown : "no");
 	else if (host_lacks(h, "iommu-groups"))
 		line = xasprintf("IOMMU: unknown (the listing names no groups; GROUP pN: predicted); "
 				 "interrupt remapping: %s; ACS override: %s",

@@ -17,6 +17,8 @@ const char *short_name(const struct pp_function *f, char *buf, size_t size)
 		return f->device_name;
 	if (f->class_name)
 		return f->class_name;
+	if (f->listed_name)
+		return f->listed_name;
 	snprintf(buf, size, "device %04x:%04x", (unsigned)(f->vendor_id & 0xffff), (unsigned)(f->device_id & 0xffff));
 	return buf;
 }
@@ -138,8 +140,15 @@ static bool alone_on_bus(const struct pp_function *f)
 	return f->parent && f->parent->n_children == 1;
 }
 
+bool reset_evidence_missing(const struct pp_function *f)
+{
+	return f->reset_attr_unknown && f->config_len == 0 && !f->reset_methods_known;
+}
+
 const char *function_reset_method(const struct pp_function *f)
 {
+	if (reset_evidence_missing(f))
+		return NULL;
 	if (f->reset_methods_known) {
 		/* The kernel tries its list in order (__pci_reset_function_locked);
 		 * VFIO_DEVICE_FLAGS_RESET says whether one worked when vfio-pci

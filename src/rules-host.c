@@ -139,6 +139,9 @@ void check_limited_evidence(struct judge *j)
 		{ "extended-config-space", "no extended config space (ACS and SR-IOV of PCIe functions unknown, "
 					   "never reported missing; predicted groups treat unknown ACS as absent)" },
 		{ "config-beyond-64-bytes", "only 64 bytes of config space for some functions (see limited-access)" },
+		{ "config-space", "no config space (an lspci listing without hex rows: ids, class, driver, group, "
+				  "slot, BARs and bridges' bus numbers as its text prints them; no FLR, power "
+				  "management, ACS, link or header type: no reset is inferred, no group predicted)" },
 	};
 	struct sbuf b = { 0 };
 	struct pp_finding *x;

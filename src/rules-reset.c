@@ -19,7 +19,7 @@ void check_no_reset(struct judge *j)
 	struct sbuf b = { 0 };
 	size_t n;
 
-	if (function_level_reset(f))
+	if (function_level_reset(f) || reset_evidence_missing(f))
 		return;
 	n = vfio_reset_set(f, &rs);
 	free(rs);
@@ -59,7 +59,7 @@ void check_bus_reset_scope(struct judge *j)
 	struct pp_finding *x;
 	struct sbuf b = { 0 };
 
-	if (function_level_reset(f))
+	if (function_level_reset(f) || reset_evidence_missing(f))
 		return;
 	n = vfio_reset_set(f, &rs);
 	for (size_t i = 0; i < n; i++) {

@@ -110,6 +110,9 @@ bool has_function_reset(const struct pp_function *f);
 /* The reset VFIO gets when it enables f (VFIO_DEVICE_FLAGS_RESET): the first
  * usable method of reset_method, or inferred from capabilities; NULL: none. */
 const char *function_reset_method(const struct pp_function *f);
+/* An lspci listing without hex rows: no capability and no reset_method,
+ * so how the function resets is unknown (HACKING, lspci dumps). */
+bool reset_evidence_missing(const struct pp_function *f);
 /* A reset that reaches f alone: a usable method other than "bus". */
 bool function_level_reset(const struct pp_function *f);
 /* VFIO's hot-reset set of f (what VFIO_DEVICE_GET_PCI_HOT_RESET_INFO names),

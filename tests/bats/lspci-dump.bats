@@ -204,11 +204,6 @@ subset_as_snapshot() {
 	run --separate-stderr pp --from-lspci "$t/dmesg" list
 	assert_failure 2
 	[[ $stderr == "pcipass: $t/dmesg: no lspci device listing found"* ]]
-	# lspci -vvv alone: the text without hex rows
-	grep -vE '^[0-9a-f]{2,3}: ' "$DUMPS/switch.nnDvvvxxxx.txt" >"$t/text-only"
-	run --separate-stderr pp --from-lspci "$t/text-only" list
-	assert_failure 2
-	[[ $stderr == "pcipass: $t/text-only: lspci text for 11 devices but no hex config rows"* ]]
 	run --separate-stderr pp --from-lspci "$t/absent" list
 	assert_failure 2
 	[[ $stderr == "pcipass: $t/absent: "* ]]
@@ -290,4 +285,112 @@ subset_as_snapshot() {
 	run --separate-stderr pp --sysroot "$BATS_TEST_TMPDIR/r.tar.gz" list --json
 	assert_success
 	jq -e '.host.source == "lspci-dump" and (.functions | length) == 11' <<<"$output"
+}
+
+# ---- listings without hex rows (lspci -vvv, -nnvvv, -nnk; HACKING, lspci dumps)
+
+# text_only LISTING OUT: the listing with its hex rows stripped
+text_only() {
+	grep -vE '^[0-9a-f]{2,3}: ' "$1" >"$2"
+}
+
+# What a listing's text says and its hex agrees with.  lspci prints no
+# Subsystem line for subsystem ids 0000 or ffff: the text leaves them null.
+TEXT_FACTS='[.functions[] | {address, vendor_id, device_id, class, revision, parent, driver, iommu_group, slot, bars,
+	subsystem_vendor_id: (if .subsystem_vendor_id == "0000" or .subsystem_vendor_id == "ffff" then null
+			      else .subsystem_vendor_id end),
+	subsystem_device_id: (if .subsystem_vendor_id == "0000" or .subsystem_vendor_id == "ffff" then null
+			      else .subsystem_device_id end)}]'
+
+@test "text without hex rows reads as its full listing: functions, ids, drivers, groups, topology; no blocker gained" {
+	local t=$BATS_TEST_TMPDIR full text
+	for name in switch multifunction pcibridge noiommu; do
+		text_only "$DUMPS/$name.nnDvvvxxxx.txt" "$t/$name"
+		[ "$(grep -cE '^[0-9a-f]{2}: [0-9a-f]{2} ' "$t/$name")" -eq 0 ]
+		full=$(pp --from-lspci "$DUMPS/$name.nnDvvvxxxx.txt" list --json) || fail "$name: full listing"
+		text=$(pp --from-lspci "$t/$name" list --json) || fail "$name: text-only copy"
+		validate_schema <<<"$text"
+		diff <(jq -S "$TEXT_FACTS" <<<"$full") <(jq -S "$TEXT_FACTS" <<<"$text") || fail "$name: facts differ"
+		# no config space: nothing that needs it is guessed
+		jq -e '(.host.evidence_lacks | index("config-space")) and .host.group_prediction.matches_kernel == null and
+			all(.functions[]; .predicted_group == null and .header_type == null and .flr == null and
+			    .acs == null and .port_type == "unknown" and .reset.function_reset == null and
+			    .unreadable == [] and (.listed_name | type) == "string")' <<<"$text" >/dev/null ||
+			fail "$name: a fact that needs config space"
+		jq -e -n --argjson f "$full" --argjson x "$text" '
+			[$f.functions, $x.functions] | transpose | all(
+				([.[1].findings[] | select(.severity == "blocker") | .code] -
+				 [.[0].findings[] | select(.severity == "blocker") | .code]) == [])' >/dev/null ||
+			fail "$name: a function gained a blocker"
+	done
+	# the tree is the full listing's, from the bridges' "Bus:" lines
+	diff <(pp --from-lspci "$DUMPS/switch.nnDvvvxxxx.txt" list -t -o SLOT,DRIVER,GROUP | sed 1,2d) \
+	     <(pp --from-lspci "$t/switch" list -t -o SLOT,DRIVER,GROUP | sed 1,2d)
+}
+
+@test "text without hex rows: limited-evidence names the missing config space; why and slots refuse" {
+	local t=$BATS_TEST_TMPDIR
+	text_only "$DUMPS/switch.nnDvvvxxxx.txt" "$t/text"
+	run --separate-stderr pp --from-lspci "$t/text" explain --json 04:00.0
+	assert_success
+	validate_schema <<<"$output"
+	jq -e '([.host.findings[].code] == ["limited-evidence"]) and
+		(.host.findings[0].message | test("no config space")) and
+		(.host.findings[0].evidence == ["META lacks=config-space,reset-methods,kernel,host-use"]) and
+		([.functions[0].findings[].code] == ["host-driver-bound"])' <<<"$output" >/dev/null
+	run pp --from-lspci "$t/text" list
+	assert_line --index 0 "input: lspci listing; lacks: config-space, reset-methods, kernel, host-use"
+	for cmd in why slots; do
+		run --separate-stderr pp --from-lspci "$t/text" $cmd 04:00.0
+		[ "$cmd" = why ] || run --separate-stderr pp --from-lspci "$t/text" $cmd
+		assert_failure 2
+		[[ $stderr == "pcipass: $cmd: $t/text: the lspci listing has no hex rows"* ]]
+	done
+	run --separate-stderr pp --from-lspci "$t/text" unbind 04:00.0
+	assert_failure 2
+}
+
+@test "lspci -nnk alone: ids, class and drivers; no groups, no topology" {
+	local t=$BATS_TEST_TMPDIR
+	# what -nnk prints: the device line (no prog-if: that is -v), Subsystem, the kernel lines; no blank lines
+	awk '/^0000:/ { sub(/ \(prog-if .*\)$/, ""); print; next }
+	     /^\t(Subsystem|Kernel driver in use|Kernel modules):/ { print }' \
+		"$DUMPS/switch.nnDvvvxxxx.txt" >"$t/nnk"
+	[ "$(grep -c '^$' "$t/nnk")" -eq 0 ]
+	run --separate-stderr pp --from-lspci "$t/nnk" list --json
+	assert_success
+	diff <(pp --from-lspci "$DUMPS/switch.nnDvvvxxxx.txt" list --json |
+		jq -S '[.functions[] | {address, vendor_id, device_id, class, revision, driver}]') \
+	     <(jq -S '[.functions[] | {address, vendor_id, device_id, class, revision, driver}]' <<<"$output")
+	jq -e '(.functions | length) == 11 and all(.functions[]; .iommu_group == null and .parent == null and
+		.predicted_group == null) and (.host.evidence_lacks | index("iommu-groups") and index("config-space"))' \
+		<<<"$output" >/dev/null
+	# 02:01.0 is a PCI bridge by its class alone: still not an endpoint
+	jq -e '.functions[] | select(.address == "0000:02:01.0") | [.findings[].code] | index("not-endpoint")' \
+		<<<"$output" >/dev/null
+	run pp --from-lspci "$t/nnk" list
+	assert_line --index 1 --partial "IOMMU: unknown (the listing names no groups and has no config space to predict them from)"
+}
+
+@test "plain lspci -vvv (no -nn): the names it prints, ids null, never invented; groups and tree kept" {
+	local t=$BATS_TEST_TMPDIR
+	# lspci without -nn: no [cccc] after the class, no [vvvv:dddd] after the device or subsystem
+	grep -vE '^[0-9a-f]{2,3}: ' "$DUMPS/switch.nnDvvvxxxx.txt" |
+		sed -E 's/ \[[0-9a-f]{4}\]: /: /; s/ \[[0-9a-f]{4}:[0-9a-f]{4}\]//g' >"$t/vvv"
+	[ "$(grep -cE '\[[0-9a-f]{4}(:[0-9a-f]{4})?\]' "$t/vvv")" -eq 0 ]
+	run --separate-stderr pp --from-lspci "$t/vvv" list --json
+	assert_success
+	jq -e 'all(.functions[]; .vendor_id == null and .device_id == null and .class == null and
+		.subsystem_vendor_id == null and .vendor_name == null and (.listed_name | type) == "string")' \
+		<<<"$output" >/dev/null
+	jq -e '.functions[] | select(.address == "0000:04:00.0") |
+		.listed_name == "Ethernet controller: Intel Corporation 82574L Gigabit Network Connection" and
+		.driver == "e1000e" and .iommu_group == 6 and .parent == "0000:02:01.0"' <<<"$output" >/dev/null
+	# the bridges are bridges by their "Bus:" lines (the kernel's secondary_bus_number)
+	jq -e '.functions[] | select(.address == "0000:02:01.0") | .bus_range == {"secondary": 4, "subordinate": 4} and
+		([.findings[].code] | index("not-endpoint"))' <<<"$output" >/dev/null
+	run pp --from-lspci "$t/vvv" list -o SLOT,CLASS,DEVICE,DRIVER,GROUP
+	assert_line --regexp '^0000:04:00\.0 +Ethernet controller +Intel Corporation 82574L Gigabit Network Connection +e1000e +6$'
+	diff <(pp --from-lspci "$DUMPS/switch.nnDvvvxxxx.txt" list -t -o SLOT,DRIVER,GROUP | sed 1,2d) \
+	     <(pp --from-lspci "$t/vvv" list -t -o SLOT,DRIVER,GROUP | sed 1,2d)
 }
