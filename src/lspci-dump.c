@@ -1113,10 +1113,17 @@ int lspci_dump_load(const char *file, const char **dir)
 		if (rc)
 			sysroot_private_dir_remove();
 	}
-	if (!rc)
-		*dir = top;
-	else
+	if (!rc) {
+		/* the root of this run's listing, held until exit like an
+		 * unpacked tarball's directory (archive.c) */
+		static char *loaded;
+
+		free(loaded);
+		loaded = top;
+		*dir = loaded;
+	} else {
 		free(top);
+	}
 	free(clean);
 	free(name);
 	dump_scan_free(&s);
