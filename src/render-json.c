@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json-out.h"
 #include "mutate.h"
 #include "predict.h"
 #include "redact.h"
@@ -88,16 +89,6 @@ json_object *json_strv(const struct pp_strv *sv)
 	return a;
 }
 
-static json_object *json_hex(long v, int digits)
-{
-	char buf[16];
-
-	if (v < 0)
-		return NULL;
-	snprintf(buf, sizeof(buf), "%0*lx", digits, v);
-	return json_object_new_string(buf);
-}
-
 static json_object *json_tri(enum pp_tri t)
 {
 	return t == PP_UNKNOWN ? NULL : json_object_new_boolean(t == PP_YES);
@@ -131,21 +122,6 @@ static json_object *json_boot_config(const struct pp_bootcfg *cfg)
 	}
 	json_object_object_add(o, "entries", a);
 	json_object_object_add(o, "problems", json_strv(&cfg->problems));
-	return o;
-}
-
-/* function.next_boot: the entry that decides its driver at the next boot, or null. */
-static json_object *json_next_boot(const struct pp_function *f)
-{
-	json_object *o;
-
-	if (!f->boot_by)
-		return NULL;
-	o = json_object_new_object();
-	json_object_object_add(o, "driver", json_object_new_string(f->boot_by->driver));
-	json_object_object_add(o, "kind", json_object_new_string(boot_kind(f->boot_by->kind)));
-	json_object_object_add(o, "source", json_object_new_string(f->boot_by->source));
-	json_object_object_add(o, "softdep", f->boot_softdep ? json_object_new_string(f->boot_softdep->source) : NULL);
 	return o;
 }
 
@@ -210,144 +186,324 @@ json_object *json_document(const struct pp_model *m)
 	return doc;
 }
 
-static json_object *json_bars(const struct pp_function *f)
+/* ---- the functions: streamed with json-out.c, one at a time ---- */
+
+static void jo_strv(struct json_out *w, const struct pp_strv *sv)
 {
-	json_object *a = json_object_new_array();
-	static const char *const kinds[] = { "io", "mem", "mem-prefetchable" };
-
-	for (size_t i = 0; i < f->n_bars; i++) {
-		const struct pp_bar *b = &f->bars[i];
-		json_object *o = json_object_new_object();
-		char buf[32];
-
-		json_object_object_add(o, "index", json_object_new_int(b->index));
-		json_object_object_add(o, "type", json_object_new_string(kinds[b->kind]));
-		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)b->start);
-		json_object_object_add(o, "start", json_object_new_string(buf));
-		json_object_object_add(o, "size", json_object_new_int64((int64_t)(b->end - b->start + 1)));
-		json_object_array_add(a, o);
-	}
-	return a;
+	jo_array_begin(w);
+	for (size_t i = 0; i < sv->n; i++)
+		jo_string(w, sv->v[i]);
+	jo_array_end(w);
 }
 
-static json_object *json_host_use(const struct pp_function *f)
+static void jo_hex(struct json_out *w, long v, int digits)
 {
-	json_object *o = json_object_new_object(), *nets = json_object_new_array(),
-		    *blocks = json_object_new_array();
+	char buf[16];
 
+	if (v < 0) {
+		jo_null(w);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%0*lx", digits, v);
+	jo_string(w, buf);
+}
+
+static void jo_tri(struct json_out *w, enum pp_tri t)
+{
+	if (t == PP_UNKNOWN)
+		jo_null(w);
+	else
+		jo_bool(w, t == PP_YES);
+}
+
+/* bars; mmap (each MMIO BAR 0-5: may the guest map it) when facts are given. */
+static void jo_bars(struct json_out *w, const struct pp_function *f, const struct pp_fn_facts *fx)
+{
+	static const char *const kinds[] = { "io", "mem", "mem-prefetchable" };
+
+	jo_array_begin(w);
+	for (size_t i = 0; i < f->n_bars; i++) {
+		const struct pp_bar *b = &f->bars[i];
+		char buf[32];
+
+		jo_object_begin(w);
+		jo_key(w, "index");
+		jo_int(w, b->index);
+		jo_key(w, "type");
+		jo_string(w, kinds[b->kind]);
+		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)b->start);
+		jo_key(w, "start");
+		jo_string(w, buf);
+		jo_key(w, "size");
+		jo_int(w, (int64_t)(b->end - b->start + 1));
+		if (fx && b->kind != PP_BAR_IO && b->index >= 0 && b->index <= 5) {
+			jo_key(w, "mmap");
+			jo_bool(w, fx->bar_mmap[i]);
+		}
+		jo_object_end(w);
+	}
+	jo_array_end(w);
+}
+
+static void jo_host_use(struct json_out *w, const struct pp_function *f)
+{
+	jo_object_begin(w);
+	jo_key(w, "net");
+	jo_array_begin(w);
 	for (size_t i = 0; i < f->n_netifs; i++) {
-		json_object *n = json_object_new_object();
-		json_object_object_add(n, "name", json_object_new_string(f->netifs[i].name));
-		json_object_object_add(n, "operstate", json_string_or_null(f->netifs[i].operstate));
-		json_object_object_add(n, "up", json_object_new_boolean(f->netifs[i].up));
-		json_object_object_add(n, "has_address", json_object_new_boolean(f->netifs[i].has_address));
-		json_object_array_add(nets, n);
+		jo_object_begin(w);
+		jo_key(w, "name");
+		jo_string(w, f->netifs[i].name);
+		jo_key(w, "operstate");
+		jo_string(w, f->netifs[i].operstate);
+		jo_key(w, "up");
+		jo_bool(w, f->netifs[i].up);
+		jo_key(w, "has_address");
+		jo_bool(w, f->netifs[i].has_address);
+		jo_object_end(w);
 	}
+	jo_array_end(w);
+	jo_key(w, "block");
+	jo_array_begin(w);
 	for (size_t i = 0; i < f->n_blockdevs; i++) {
-		json_object *b = json_object_new_object();
-		json_object_object_add(b, "name", json_object_new_string(f->blockdevs[i].name));
-		json_object_object_add(b, "mounted", json_object_new_boolean(f->blockdevs[i].mounted));
-		json_object_object_add(b, "has_holders", json_object_new_boolean(f->blockdevs[i].has_holders));
-		json_object_array_add(blocks, b);
+		jo_object_begin(w);
+		jo_key(w, "name");
+		jo_string(w, f->blockdevs[i].name);
+		jo_key(w, "mounted");
+		jo_bool(w, f->blockdevs[i].mounted);
+		jo_key(w, "has_holders");
+		jo_bool(w, f->blockdevs[i].has_holders);
+		jo_object_end(w);
 	}
-	json_object_object_add(o, "net", nets);
-	json_object_object_add(o, "block", blocks);
-	json_object_object_add(o, "framebuffers", json_strv(&f->framebuffers));
-	return o;
+	jo_array_end(w);
+	jo_key(w, "framebuffers");
+	jo_strv(w, &f->framebuffers);
+	jo_object_end(w);
 }
 
 /* LnkCap and LnkSta (model.h's pp_link): speeds in GT/s, widths in lanes;
  * null without a PCIe link or when config space was not read. */
-static json_object *json_link(const struct pp_function *f)
+static void jo_link(struct json_out *w, const struct pp_function *f)
 {
 	static const double gts[] = { 0, 2.5, 5, 8, 16, 32, 64 };
 	const int n = (int)(sizeof(gts) / sizeof(gts[0]));
 	const struct pp_link *l = &f->link;
-	json_object *o;
 
-	if (!l->present)
-		return NULL;
-	o = json_object_new_object();
-	json_object_object_add(o, "cap_speed_gts",
-			       l->cap_speed > 0 && l->cap_speed < n ? json_object_new_double(gts[l->cap_speed]) : NULL);
-	json_object_object_add(o, "cap_width", json_object_new_int(l->cap_width));
-	json_object_object_add(o, "speed_gts", l->speed > 0 && l->speed < n ? json_object_new_double(gts[l->speed]) : NULL);
-	json_object_object_add(o, "width", json_object_new_int(l->width));
-	return o;
-}
-
-json_object *json_function(const struct pp_model *m, const struct pp_function *f)
-{
-	json_object *o = json_object_new_object(), *vfs;
-
-	json_object_object_add(o, "address", json_object_new_string(f->bdf));
-	json_object_object_add(o, "vendor_id", json_hex(f->vendor_id, 4));
-	json_object_object_add(o, "device_id", json_hex(f->device_id, 4));
-	json_object_object_add(o, "subsystem_vendor_id", json_hex(f->subsys_vendor_id, 4));
-	json_object_object_add(o, "subsystem_device_id", json_hex(f->subsys_device_id, 4));
-	json_object_object_add(o, "vendor_name", json_string_or_null(f->vendor_name));
-	json_object_object_add(o, "device_name", json_string_or_null(f->device_name));
-	json_object_object_add(o, "class", json_hex(f->class_code < 0 ? -1 : f->class_code >> 8, 4));
-	json_object_object_add(o, "class_name", json_string_or_null(f->class_name));
-	json_object_object_add(o, "listed_name", json_string_or_null(f->listed_name));
-	json_object_object_add(o, "revision", json_hex(f->revision, 2));
-	json_object_object_add(o, "header_type", f->header_type < 0 ? NULL : json_object_new_int(f->header_type));
-	json_object_object_add(o, "multifunction", json_object_new_boolean(f->multifunction));
-	json_object_object_add(o, "port_type", json_object_new_string(port_name(f->port)));
-	json_object_object_add(o, "driver", json_string_or_null(f->driver));
-	json_object_object_add(o, "driver_override", json_string_or_null(f->driver_override));
-	json_object_object_add(o, "iommu_group", f->iommu_group < 0 ? NULL : json_object_new_int(f->iommu_group));
-	predict_ensure(m);
-	json_object_object_add(o, "predicted_group",
-			       f->predicted_group < 0 ? NULL : json_object_new_int(f->predicted_group));
-	json_object_object_add(o, "reset_methods", json_strv(&f->reset_methods));
-	json_object_object_add(o, "reset_file", json_object_new_boolean(f->has_reset_attr));
-	json_object_object_add(o, "flr", json_tri(f->has_flr));
-	json_object_object_add(o, "af_flr", json_tri(f->has_af_flr));
-	json_object_object_add(o, "acs", json_tri(f->has_acs));
-	json_object_object_add(o, "link", json_link(f));
-	json_object_object_add(o, "boot_vga", f->boot_vga < 0 ? NULL : json_object_new_boolean(f->boot_vga));
-	json_object_object_add(o, "parent", f->parent ? json_object_new_string(f->parent->bdf) : NULL);
-	json_object_object_add(o, "conventional_bridge",
-			       f->alias_bridge ? json_object_new_string(f->alias_bridge->bdf) : NULL);
-	if (function_is_bridge(f) && f->secondary_bus >= 0) {
-		json_object *bus = json_object_new_object();
-		json_object_object_add(bus, "secondary", json_object_new_int(f->secondary_bus));
-		json_object_object_add(bus, "subordinate", json_object_new_int(f->subordinate_bus));
-		json_object_object_add(o, "bus_range", bus);
+	if (!l->present) {
+		jo_null(w);
+		return;
 	}
-	json_object_object_add(o, "physfn", f->physfn ? json_object_new_string(f->physfn->bdf) : NULL);
-	vfs = json_object_new_array();
-	for (size_t i = 0; i < f->n_virtfns; i++)
-		json_object_array_add(vfs, json_object_new_string(f->virtfns[i]->bdf));
-	json_object_object_add(o, "virtfns", vfs);
-	json_object_object_add(o, "slot", json_string_or_null(f->slot_name));
-	json_object_object_add(o, "bars", json_bars(f));
-	json_object_object_add(o, "host_use", json_host_use(f));
-	json_object_object_add(o, "moved_from_driver", json_string_or_null(f->moved_from_driver));
-	json_object_object_add(o, "next_boot", json_next_boot(f));
-	json_object_object_add(o, "unreadable", json_strv(&f->unreadable));
-	return o;
+	jo_object_begin(w);
+	jo_key(w, "cap_speed_gts");
+	if (l->cap_speed > 0 && l->cap_speed < n)
+		jo_double(w, gts[l->cap_speed]);
+	else
+		jo_null(w);
+	jo_key(w, "cap_width");
+	jo_int(w, l->cap_width);
+	jo_key(w, "speed_gts");
+	if (l->speed > 0 && l->speed < n)
+		jo_double(w, gts[l->speed]);
+	else
+		jo_null(w);
+	jo_key(w, "width");
+	jo_int(w, l->width);
+	jo_object_end(w);
 }
 
-#define JSON_FLAGS_ITEM (JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
+/* function.next_boot: the entry that decides its driver at the next boot, or null. */
+static void jo_next_boot(struct json_out *w, const struct pp_function *f)
+{
+	if (!f->boot_by) {
+		jo_null(w);
+		return;
+	}
+	jo_object_begin(w);
+	jo_key(w, "driver");
+	jo_string(w, f->boot_by->driver);
+	jo_key(w, "kind");
+	jo_string(w, boot_kind(f->boot_by->kind));
+	jo_key(w, "source");
+	jo_string(w, f->boot_by->source);
+	jo_key(w, "softdep");
+	jo_string(w, f->boot_softdep ? f->boot_softdep->source : NULL);
+	jo_object_end(w);
+}
+
+static const char *bdf_or_null(const struct pp_function *f)
+{
+	return f ? f->bdf : NULL;
+}
+
+/* One function's members as in `list --json`, without verdict and findings. */
+static void jo_function_members(struct json_out *w, const struct pp_model *m, const struct pp_function *f,
+				const struct pp_fn_facts *fx)
+{
+	jo_key(w, "address");
+	jo_string(w, f->bdf);
+	jo_key(w, "vendor_id");
+	jo_hex(w, f->vendor_id, 4);
+	jo_key(w, "device_id");
+	jo_hex(w, f->device_id, 4);
+	jo_key(w, "subsystem_vendor_id");
+	jo_hex(w, f->subsys_vendor_id, 4);
+	jo_key(w, "subsystem_device_id");
+	jo_hex(w, f->subsys_device_id, 4);
+	jo_key(w, "vendor_name");
+	jo_string(w, f->vendor_name);
+	jo_key(w, "device_name");
+	jo_string(w, f->device_name);
+	jo_key(w, "class");
+	jo_hex(w, f->class_code < 0 ? -1 : f->class_code >> 8, 4);
+	jo_key(w, "class_name");
+	jo_string(w, f->class_name);
+	jo_key(w, "listed_name");
+	jo_string(w, f->listed_name);
+	jo_key(w, "revision");
+	jo_hex(w, f->revision, 2);
+	jo_key(w, "header_type");
+	if (f->header_type < 0)
+		jo_null(w);
+	else
+		jo_int(w, f->header_type);
+	jo_key(w, "multifunction");
+	jo_bool(w, f->multifunction);
+	jo_key(w, "port_type");
+	jo_string(w, port_name(f->port));
+	jo_key(w, "driver");
+	jo_string(w, f->driver);
+	jo_key(w, "driver_override");
+	jo_string(w, f->driver_override);
+	jo_key(w, "iommu_group");
+	if (f->iommu_group < 0)
+		jo_null(w);
+	else
+		jo_int(w, f->iommu_group);
+	predict_ensure(m);
+	jo_key(w, "predicted_group");
+	if (f->predicted_group < 0)
+		jo_null(w);
+	else
+		jo_int(w, f->predicted_group);
+	jo_key(w, "reset_methods");
+	jo_strv(w, &f->reset_methods);
+	jo_key(w, "reset_file");
+	jo_bool(w, f->has_reset_attr);
+	jo_key(w, "flr");
+	jo_tri(w, f->has_flr);
+	jo_key(w, "af_flr");
+	jo_tri(w, f->has_af_flr);
+	jo_key(w, "acs");
+	jo_tri(w, f->has_acs);
+	jo_key(w, "link");
+	jo_link(w, f);
+	jo_key(w, "boot_vga");
+	if (f->boot_vga < 0)
+		jo_null(w);
+	else
+		jo_bool(w, f->boot_vga);
+	jo_key(w, "parent");
+	jo_string(w, bdf_or_null(f->parent));
+	jo_key(w, "conventional_bridge");
+	jo_string(w, bdf_or_null(f->alias_bridge));
+	if (function_is_bridge(f) && f->secondary_bus >= 0) {
+		jo_key(w, "bus_range");
+		jo_object_begin(w);
+		jo_key(w, "secondary");
+		jo_int(w, f->secondary_bus);
+		jo_key(w, "subordinate");
+		jo_int(w, f->subordinate_bus);
+		jo_object_end(w);
+	}
+	jo_key(w, "physfn");
+	jo_string(w, bdf_or_null(f->physfn));
+	jo_key(w, "virtfns");
+	jo_array_begin(w);
+	for (size_t i = 0; i < f->n_virtfns; i++)
+		jo_string(w, f->virtfns[i]->bdf);
+	jo_array_end(w);
+	jo_key(w, "slot");
+	jo_string(w, f->slot_name);
+	jo_key(w, "bars");
+	jo_bars(w, f, fx);
+	jo_key(w, "host_use");
+	jo_host_use(w, f);
+	jo_key(w, "moved_from_driver");
+	jo_string(w, f->moved_from_driver);
+	jo_key(w, "next_boot");
+	jo_next_boot(w, f);
+	jo_key(w, "unreadable");
+	jo_strv(w, &f->unreadable);
+}
+
+static void jo_finding(struct json_out *w, const struct pp_finding *f)
+{
+	jo_object_begin(w);
+	jo_key(w, "code");
+	jo_string(w, f->code);
+	jo_key(w, "severity");
+	jo_string(w, severity_name(f->severity));
+	jo_key(w, "scope");
+	jo_string(w, f->host_wide ? "host" : "function");
+	jo_key(w, "message");
+	jo_string(w, f->message ? f->message : "");
+	jo_key(w, "related");
+	jo_strv(w, &f->related);
+	jo_key(w, "hint");
+	jo_string(w, f->hint ? f->hint : "");
+	jo_key(w, "evidence");
+	jo_strv(w, &f->evidence);
+	jo_object_end(w);
+}
+
+/* A judged function as list and explain --json print it: its members, its
+ * verdict and findings, and what VFIO's reset and mmap will do. */
+static void jo_function_verdict(struct json_out *w, const struct pp_verdict *v, size_t i)
+{
+	const struct pp_function *f = v->scope[i];
+	const struct pp_findings *fs = verdict_findings(v, i);
+	const struct pp_fn_facts *fx = verdict_facts(v, i);
+
+	jo_object_begin(w);
+	jo_function_members(w, v->m, f, fx);
+	jo_key(w, "assignable");
+	jo_bool(w, findings_worst(fs) < PP_BLOCKER);
+	/* Host-wide findings are the host's (host.findings), said once; the
+	 * verdict still counts them. */
+	jo_key(w, "findings");
+	jo_array_begin(w);
+	for (size_t k = 0; k < fs->n; k++)
+		if (!fs->v[k].host_wide)
+			jo_finding(w, &fs->v[k]);
+	jo_array_end(w);
+	jo_key(w, "reset");
+	jo_object_begin(w);
+	jo_key(w, "function_reset");
+	jo_string(w, fx->function_reset);
+	jo_key(w, "reset_set");
+	jo_strv(w, &fx->reset_set);
+	jo_key(w, "set_reset");
+	jo_bool(w, fx->set_reset);
+	jo_object_end(w);
+	jo_object_end(w);
+}
 
 /*
- * Print doc with one more member, the array key, whose n items come from
- * item() one at a time: a big host's functions are never all in memory as
- * json-c objects at once.  json-c serializes every piece; only the array's
- * brackets and commas are ours.  Takes doc.  0 or -EIO.
+ * Print doc with one more member, "functions", whose items are streamed
+ * one function at a time as each is judged (HACKING, JSON output): a big
+ * host's functions are never in memory as JSON.  json-c prints the head
+ * (the document without the array); the items and the array's brackets
+ * and commas are json-out.c's, in json-c's spaced style.  Takes doc.
+ * 0 or -EIO.
  */
-static int print_stream(FILE *out, json_object *doc, const char *key, size_t n,
-			json_object *(*item)(const void *arg, size_t i), const void *arg)
+static int print_functions(FILE *out, json_object *doc, const struct pp_verdict *v)
 {
-	/* The head is the document without the array, its closing brace taken
-	 * off so the array can follow as the last member. */
+	/* The head's closing brace is taken off so the array can follow as
+	 * the last member. */
 	const char *head = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 								    JSON_C_TO_STRING_NOSLASHESCAPE);
 	size_t len = strlen(head);
-	json_object *jkey = json_object_new_string(key);
-	bool first = true;
+	struct json_out w;
 
 	while (len && head[len - 1] != '}')
 		len--;
@@ -356,20 +512,14 @@ static int print_stream(FILE *out, json_object *doc, const char *key, size_t n,
 	while (len && (head[len - 1] == ' ' || head[len - 1] == '\n'))
 		len--;
 	fwrite(head, 1, len, out);
-	fprintf(out, "%s\n  %s: [\n", json_object_object_length(doc) ? "," : "",
-		json_object_to_json_string_ext(jkey, JSON_C_TO_STRING_PLAIN));
-	json_object_put(jkey);
+	fprintf(out, "%s\n  \"functions\": [\n", json_object_object_length(doc) ? "," : "");
 	json_object_put(doc);
-	for (size_t i = 0; i < n; i++) {
-		json_object *o = item(arg, i);
-
-		if (!o)
-			continue;
-		fprintf(out, "%s    %s", first ? "" : ",\n", json_object_to_json_string_ext(o, JSON_FLAGS_ITEM));
-		first = false;
-		json_object_put(o);
+	for (size_t i = 0; i < v->n; i++) {
+		fputs(i ? ",\n    " : "    ", out);
+		jo_init(&w, out);
+		jo_function_verdict(&w, v, i);
 	}
-	fprintf(out, "%s  ]\n}\n", first ? "" : "\n");
+	fprintf(out, "%s  ]\n}\n", v->n ? "\n" : "");
 	return fflush(out) == EOF || ferror(out) ? -EIO : 0;
 }
 
@@ -381,30 +531,6 @@ int json_print(FILE *out, json_object *doc)
 
 	json_object_put(doc);
 	return rc;
-}
-
-static json_object *verdict_item(const void *arg, size_t i)
-{
-	const struct pp_verdict *v = arg;
-
-	json_object *o = json_function_verdict(v->m, v->scope[i], verdict_findings(v, i));
-	const struct pp_fn_facts *fx = verdict_facts(v, i);
-	json_object *reset = json_object_new_object(), *bars;
-
-	json_object_object_add(reset, "function_reset", json_string_or_null(fx->function_reset));
-	json_object_object_add(reset, "reset_set", json_strv(&fx->reset_set));
-	json_object_object_add(reset, "set_reset", json_object_new_boolean(fx->set_reset));
-	json_object_object_add(o, "reset", reset);
-	/* Each MMIO BAR 0-5 says whether the guest may map it. */
-	if (json_object_object_get_ex(o, "bars", &bars))
-		for (size_t k = 0; k < json_object_array_length(bars) && k < v->scope[i]->n_bars; k++) {
-			const struct pp_bar *b = &v->scope[i]->bars[k];
-
-			if (b->kind != PP_BAR_IO && b->index >= 0 && b->index <= 5)
-				json_object_object_add(json_object_array_get_idx(bars, k), "mmap",
-						       json_object_new_boolean(fx->bar_mmap[k]));
-		}
-	return o;
 }
 
 int json_render_verdict(FILE *out, const struct pp_verdict *v, bool explain)
@@ -432,36 +558,34 @@ int json_render_verdict(FILE *out, const struct pp_verdict *v, bool explain)
 		json_object_object_add(doc, "completed_set",
 				       v->alone || v->completion_blocked ? NULL : json_strv(&v->completed_set));
 	}
-	return print_stream(out, doc, "functions", v->n, verdict_item, v);
+	return print_functions(out, doc, v);
 }
 
+/* A host-wide finding for the json-c head: the one writer of a finding
+ * (jo_finding) read back, so the two can never differ. */
 json_object *finding_json(const struct pp_finding *f)
 {
-	json_object *o = json_object_new_object();
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *mem = open_memstream(&buf, &size);
+	struct json_out w;
+	json_object *o;
 
-	json_object_object_add(o, "code", json_object_new_string(f->code));
-	json_object_object_add(o, "severity", json_object_new_string(severity_name(f->severity)));
-	json_object_object_add(o, "scope", json_object_new_string(f->host_wide ? "host" : "function"));
-	json_object_object_add(o, "message", json_object_new_string(f->message ? f->message : ""));
-	json_object_object_add(o, "related", json_strv(&f->related));
-	json_object_object_add(o, "hint", json_object_new_string(f->hint ? f->hint : ""));
-	json_object_object_add(o, "evidence", json_strv(&f->evidence));
+	/* Only memory can fail here: what xmalloc does then (util.c). */
+	if (!mem)
+		goto oom;
+	jo_init(&w, mem);
+	jo_finding(&w, f);
+	if (fclose(mem) != 0)
+		goto oom;
+	o = json_tokener_parse(buf);
+	free(buf);
+	if (!o)
+		goto oom;
 	return o;
-}
-
-json_object *json_function_verdict(const struct pp_model *m, const struct pp_function *f,
-				   const struct pp_findings *fs)
-{
-	json_object *o = json_function(m, f), *a = json_object_new_array();
-
-	/* Host-wide findings are the host's (host.findings), said once; the
-	 * verdict still counts them. */
-	for (size_t i = 0; i < fs->n; i++)
-		if (!fs->v[i].host_wide)
-			json_object_array_add(a, finding_json(&fs->v[i]));
-	json_object_object_add(o, "assignable", json_object_new_boolean(findings_worst(fs) < PP_BLOCKER));
-	json_object_object_add(o, "findings", a);
-	return o;
+oom:
+	pp_error("memory: out of memory");
+	exit(PP_EXIT_ERROR);
 }
 
 json_object *json_report_head(const struct pp_model *m, const char *source, const char *date,

@@ -19,8 +19,6 @@
 /* The top-level document: schema, pcipass_version, host. */
 json_object *json_document(const struct pp_model *m);
 json_object *json_host(const struct pp_model *m);
-/* One function as in `list --json`, without verdict and findings. */
-json_object *json_function(const struct pp_model *m, const struct pp_function *f);
 /* Print and release a document; returns 0 or PP_EXIT_ERROR on a write error. */
 
 /*
@@ -34,9 +32,6 @@ json_object *json_string_or_null(const char *s);
 json_object *json_strv(const struct pp_strv *sv);
 
 json_object *finding_json(const struct pp_finding *f);
-/* A function with its verdict and findings, as list and explain print it. */
-json_object *json_function_verdict(const struct pp_model *m, const struct pp_function *f,
-				   const struct pp_findings *fs);
 
 /* Print doc (taken) pretty-printed.  0 or -EIO. */
 int json_print(FILE *out, json_object *doc);
