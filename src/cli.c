@@ -299,6 +299,21 @@ int ctx_refuse_overwrite(const struct pp_ctx *ctx, const char *path)
 	return rc;
 }
 
+int ctx_refuse_without_config(struct pp_ctx *ctx, struct pp_model *m, const char *cmd, const char *needs)
+{
+	char *shown;
+	int rc;
+
+	if (!host_lacks(&m->host, "config-space"))
+		return 0;
+	shown = pp_escape(ctx->root.display, 0);
+	rc = pp_error("%s: %s: the lspci listing has no hex rows, so no config space %s; ask for "
+		      "`sudo lspci -nnDvvvxxxx`", cmd, shown, needs);
+	free(shown);
+	ctx_release(ctx, m);
+	return rc;
+}
+
 /* The model of an opened root, with ctx's naming options; closes the root on failure. */
 static struct pp_model *model_of(const struct pp_ctx *ctx, struct pp_root *root)
 {

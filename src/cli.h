@@ -122,6 +122,11 @@ int ctx_open_root_at(const char *sysroot, struct pp_root *root);
 /* snapshot/report -o PATH: 0, or PP_EXIT_ERROR after a message when PATH is an
  * existing file (not a directory) and --force was not given. */
 int ctx_refuse_overwrite(const struct pp_ctx *ctx, const char *path);
+/* A command that reads config space (why, slots) cannot judge an lspci
+ * listing without hex rows (HACKING, lspci dumps): names what it would have
+ * read it for (NEEDS), releases ctx and m, returns the exit status; 0 when m
+ * has config space. */
+int ctx_refuse_without_config(struct pp_ctx *ctx, struct pp_model *m, const char *cmd, const char *needs);
 /* Open the root and build the model; NULL after an error message. */
 struct pp_model *ctx_model(struct pp_ctx *ctx);
 /* Open sysroot into root (ctx_open_root_at) and build its model with ctx's

@@ -245,15 +245,8 @@ static int run_slots(struct pp_ctx *ctx, int argc, char **argv)
 	if (!m)
 		return PP_EXIT_ERROR;
 	/* what a card would join is read from the ports' config space (HACKING, lspci dumps) */
-	if (host_lacks(&m->host, "config-space")) {
-		char *shown = pp_escape(ctx->root.display, 0);
-
-		rc = pp_error("slots: %s: the lspci listing has no hex rows, so no config space to judge the "
-			      "slots' ports from; ask for `sudo lspci -nnDvvvxxxx`", shown);
-		free(shown);
-		ctx_release(ctx, m);
+	if ((rc = ctx_refuse_without_config(ctx, m, "slots", "to judge the slots' ports from")))
 		return rc;
-	}
 	for (size_t i = 0; i < m->problems.n; i++)
 		pp_warn("%s", m->problems.v[i]);
 	predict_ensure(m);

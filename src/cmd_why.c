@@ -170,15 +170,8 @@ static int run_why(struct pp_ctx *ctx, int argc, char **argv)
 	if (!m)
 		return PP_EXIT_ERROR;
 	/* the prediction walks ACS and DMA aliases in config space (HACKING, lspci dumps) */
-	if (host_lacks(&m->host, "config-space")) {
-		char *shown = pp_escape(ctx->root.display, 0);
-
-		rc = pp_error("why: %s: the lspci listing has no hex rows, so no config space to predict groups "
-			      "from; ask for `sudo lspci -nnDvvvxxxx`", shown);
-		free(shown);
-		ctx_release(ctx, m);
+	if ((rc = ctx_refuse_without_config(ctx, m, "why", "to predict groups from")))
 		return rc;
-	}
 	if ((rc = ctx_functions(m, argc, argv, &fs, &n))) {
 		ctx_release(ctx, m);
 		return rc;
